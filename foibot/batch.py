@@ -1,0 +1,98 @@
+"""Turning a campaign into letters, and sending them as one batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from foibot import letters as letters_mod
+from foibot.app import App
+from foibot.campaign import Campaign, Request
+from foibot.errors import UsageError
+from foibot.letters import Letters
+from foibot.outbox import Outbox, Outgoing, Report, SmtpTransport, build_message, letter_state
+from foibot.store import atomic_write_bytes
+from foibot.timeutil import london_date
+
+
+@dataclass
+class Batch:
+    campaign: Campaign
+    letters: list[Outgoing]
+    unreachable: list[Request] = field(default_factory=list)
+
+
+def request_letters(app: App, name: str, *, force: str | None = None) -> Batch:
+    """Render the request letter of every request (or one force's), before anything is sent.
+
+    Rendering all letters first means a broken template or an undefined variable stops the
+    batch before the first letter leaves.
+    """
+    campaign = app.campaigns.get(name)
+    requests = app.campaigns.requests(name)
+    if force is not None:
+        requests = [r for r in requests if r.force.id == force]
+        if not requests:
+            raise UsageError(f"campaign {name!r} has no request to force {force!r}")
+    sender = app.config.sender
+    letters = Letters(campaign.template)
+    now = app.now()
+    batch = Batch(campaign, [])
+    for request in requests:
+        if not request.email:
+            batch.unreachable.append(request)
+            continue
+        ctx = letters_mod.context(
+            force=request.force, sender=sender, reference=request.reference,
+            today=london_date(now), variables=campaign.variables, campaign=name,
+        )
+        letter = letters.render("request", ctx)
+        message = build_message(
+            sender=sender, to=request.email, subject=letter.subject, body=letter.body,
+            reference=request.reference, message_id=f"<preview.{request.reference}@{sender.domain}>",
+            date=now,
+        )
+        batch.letters.append(Outgoing(request, "request", message))
+    return batch
+
+
+def dry_run(app: App, batch: Batch) -> Path:
+    """Write the exact messages as .eml files under the state dir; connect to nothing."""
+    folder = app.store.root / "dry-run" / batch.campaign.name
+    for out in batch.letters:
+        atomic_write_bytes(folder / f"{out.request.force.id}.eml", out.message.as_bytes())
+    return folder
+
+
+def send(
+    app: App,
+    batch: Batch,
+    *,
+    resend_uncertain: bool = False,
+    progress: Callable[[Outgoing, str], None] | None = None,
+) -> Report:
+    smtp = app.config.section("smtp")
+    transport = SmtpTransport(app.config.smtp)
+    outbox = Outbox(
+        app.campaigns, batch.campaign.name, app.config.sender, transport, clock=app.now,
+        retries=smtp["retries"], backoff_seconds=smtp["retry_backoff_seconds"],
+        rate_per_minute=smtp["rate_per_minute"],
+    )
+    pending = [o for o in batch.letters
+               if letter_state(o.request, o.key).state not in ("sent", "failed")]
+    report = Report()
+    for out in batch.letters:
+        if out not in pending:
+            st = letter_state(out.request, out.key)
+            report.skipped.append((out.request.reference, f"already {st.state}"))
+    try:
+        if pending:
+            sub = outbox.send_all(pending, resend_uncertain=resend_uncertain, progress=progress)
+            for name in ("sent", "failed", "deferred", "uncertain", "skipped"):
+                getattr(report, name).extend(getattr(sub, name))
+    finally:
+        transport.close()
+    for request in batch.unreachable:
+        report.failed.append((request.reference, f"{request.force.name}: no known FOI address"))
+    return report

@@ -1,0 +1,102 @@
+"""foibot's command line: a thin shell over the library.
+
+Each command group lives in its own module (``foibot/cli/<group>.py``) exposing
+``register(app)``; the command bodies are a few lines that call library functions. The single
+handler in :func:`main` turns every ``FoibotError`` into one line on stderr and its exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+import typer
+
+from foibot.errors import FoibotError
+
+app = typer.Typer(
+    name="foibot",
+    help="Run Freedom of Information campaigns: send, receive, track deadlines, chase.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# Modules that register commands, in the order they appear in --help.
+COMMAND_MODULES = (
+    "init",
+    "forces",
+    "campaign",
+    "preview",
+    "send",
+    "due",
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Optional[Path] = typer.Option(
+        None,
+        "--config",
+        "-c",
+        envvar="FOIBOT_CONFIG",
+        help="Config file (default: ./config.toml).",
+        show_default=False,
+    ),
+) -> None:
+    ctx.obj = {"config_path": config}
+
+
+def config_path(ctx: typer.Context) -> Optional[Path]:
+    root = ctx.find_root()
+    return (root.obj or {}).get("config_path")
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"foibot.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"foibot.cli.{name}":
+                continue
+            raise
+        module.register(app)
+
+
+_register_all()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``foibot`` console script."""
+    command = typer.main.get_command(app)
+    try:
+        rv = command.main(args=argv, prog_name="foibot", standalone_mode=False)
+        return rv if isinstance(rv, int) else 0
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        print("foibot: interrupted", file=sys.stderr)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except FoibotError as exc:
+        print(f"foibot: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("foibot: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+

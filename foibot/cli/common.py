@@ -1,0 +1,36 @@
+"""Helpers shared by command modules: loading the app, printing tables and JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from foibot.app import App
+from foibot.cli import config_path
+
+console = Console(highlight=False, soft_wrap=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def load_app(ctx: typer.Context) -> App:
+    return App.load(config_path(ctx))
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def parse_vars(pairs: list[str] | None, what: str = "--var") -> dict[str, str]:
+    from foibot.errors import UsageError
+
+    values: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{what} {pair!r}: expected KEY=VALUE")
+        values[key.strip()] = value
+    return values

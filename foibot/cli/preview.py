@@ -1,0 +1,33 @@
+"""``foibot preview``: exactly what would be sent."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from foibot import batch as batch_mod
+from foibot.cli.common import load_app
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def preview(
+        ctx: typer.Context,
+        name: str = typer.Argument(..., help="Campaign name."),
+        force: Optional[str] = typer.Option(None, "--force", "-f", help="Only this force id."),
+    ) -> None:
+        """Render the letters (headers and body) exactly as `send` would, without sending."""
+        app = load_app(ctx)
+        batch = batch_mod.request_letters(app, name, force=force)
+        for i, out in enumerate(batch.letters):
+            if i:
+                typer.echo("\n" + "=" * 72 + "\n")
+            msg = out.message
+            for name, value in msg.items():
+                if not name.lower().startswith("content-") and name != "MIME-Version":
+                    typer.echo(f"{name}: {value}")
+            typer.echo("")
+            typer.echo(msg.get_content(), nl=False)
+        for r in batch.unreachable:
+            typer.echo(f"\n[not sendable] {r.force.name} ({r.force.id}): no known FOI address")

@@ -1,0 +1,57 @@
+"""``foibot send``: send a campaign's request letters, exactly once each."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from foibot import batch as batch_mod
+from foibot.cli.common import err_console, load_app, print_json
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def send(
+        ctx: typer.Context,
+        name: str = typer.Argument(..., help="Campaign name."),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Write the exact messages as .eml files; connect to nothing."),
+        force: Optional[str] = typer.Option(None, "--force", "-f", help="Only this force id."),
+        resend_uncertain: bool = typer.Option(
+            False, "--resend-uncertain",
+            help="Send again letters a crash left uncertain (same Message-ID)."),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Send the request letters. Letters already sent are never sent again."""
+        app = load_app(ctx)
+        batch = batch_mod.request_letters(app, name, force=force)
+        if dry_run:
+            folder = batch_mod.dry_run(app, batch)
+            typer.echo(f"dry run: {len(batch.letters)} letters written to {folder}")
+            for r in batch.unreachable:
+                typer.echo(f"cannot reach {r.force.name} ({r.force.id}): no known FOI address")
+            return
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      console=err_console, transient=True,
+                      disable=as_json or not err_console.is_terminal) as bar:
+            task = bar.add_task("sending", total=len(batch.letters))
+            report = batch_mod.send(
+                app, batch, resend_uncertain=resend_uncertain,
+                progress=lambda out, outcome: bar.update(
+                    task, advance=1, description=f"{out.request.force.id}: {outcome}"),
+            )
+        if as_json:
+            print_json({k: getattr(report, k) for k in
+                        ("sent", "failed", "deferred", "uncertain", "skipped")})
+        else:
+            for ref, why in report.failed:
+                typer.echo(f"failed {ref}: {why}")
+            for ref, why in report.deferred:
+                typer.echo(f"deferred {ref}: {why}")
+            for ref, why in report.uncertain:
+                typer.echo(f"uncertain {ref}: {why}")
+            typer.echo(report.summary())
+        if report.failed or report.deferred or report.uncertain:
+            raise typer.Exit(1)

@@ -1,0 +1,299 @@
+"""Configuration: one TOML file, validated strictly against a schema.
+
+foibot reads ``--config PATH``, else ``$FOIBOT_CONFIG``, else ``./config.toml``. Every key is
+declared in :data:`SCHEMA`; an unknown key, a wrong type or a missing required key is a
+:class:`ConfigError` naming the file and the key, e.g.
+``config.toml: [smtp] port: expected an integer, got "abc"``.
+
+Secrets never sit in the file: ``password_env`` names an environment variable and
+``password_command`` a command whose stdout is the secret (like mbsync's PassCmd). They are
+resolved only when a connection is made and never written to state or logs.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from foibot.errors import ConfigError
+
+DEFAULT_FILE = "config.toml"
+
+_REQUIRED = object()
+
+# section -> key -> (type, default). ``_REQUIRED`` marks keys that must be present when the
+# section is used; ``None`` defaults are optional.
+SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
+    "sender": {
+        "name": (str, _REQUIRED),
+        "address": (str, _REQUIRED),
+        "postal_address": (str, ""),
+        "reply_to": (str, None),
+        "signature": (str, None),
+    },
+    "smtp": {
+        "host": (str, _REQUIRED),
+        "port": (int, 587),
+        "security": (str, "starttls"),
+        "username": (str, None),
+        "password_env": (str, None),
+        "password_command": (str, None),
+        "timeout_seconds": ((int, float), 30),
+        "rate_per_minute": ((int, float), 0),
+        "retries": (int, 3),
+        "retry_backoff_seconds": ((int, float), 2.0),
+    },
+    "imap": {
+        "host": (str, _REQUIRED),
+        "port": (int, 993),
+        "security": (str, "ssl"),
+        "username": (str, None),
+        "password_env": (str, None),
+        "password_command": (str, None),
+        "oauth2_token_command": (str, None),
+        "folder": (str, "INBOX"),
+        "folders": (list, None),
+        "sent_folder": (str, None),
+        "save_sent": (bool, False),
+        "processed_folder": (str, None),
+        "mark_seen": (bool, False),
+        "batch_size": (int, 50),
+        "timeout_seconds": ((int, float), 60),
+        "idle_seconds": (int, 600),
+    },
+    "state": {
+        "dir": (str, "state"),
+    },
+    "schedule": {
+        "poll_minutes": ((int, float), 10),
+        "chase_time": (str, "09:30"),
+        "sweep_time": (str, "07:00"),
+        "misfire_grace_minutes": (int, 360),
+        "use_idle": (bool, False),
+    },
+    "chase": {
+        "enabled": (bool, True),
+        "first_after_working_days": (int, 1),
+        "interval_working_days": (int, 10),
+        "max_chasers": (int, 3),
+        "review_after_working_days": (int, 40),
+        "review_overdue_working_days": (int, 20),
+        "auto_send_drafts": (bool, False),
+    },
+    "notify": {
+        "webhooks": (list, None),
+        "timeout_seconds": ((int, float), 10),
+        "retries": (int, 3),
+    },
+    "forces": {
+        "exclude": (list, None),
+        "email": (dict, None),
+        "add": (list, None),
+    },
+}
+
+SECURITY = ("starttls", "ssl", "none")
+WEBHOOK_FORMATS = ("slack", "mattermost", "json")
+
+
+@dataclass(frozen=True)
+class Sender:
+    name: str
+    address: str
+    postal_address: str = ""
+    reply_to: str | None = None
+    signature: str | None = None
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2] or "localhost"
+
+    def reply_address(self, reference: str) -> str | None:
+        return self.reply_to.format(ref=reference.lower()) if self.reply_to else None
+
+
+@dataclass(frozen=True)
+class Server:
+    """An SMTP or IMAP server; IMAP-only keys sit in ``extra``."""
+
+    kind: str
+    host: str
+    port: int
+    security: str
+    username: str | None
+    password_env: str | None
+    password_command: str | None
+    timeout_seconds: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def password(self) -> str | None:
+        return resolve_secret(self.kind, self.password_env, self.password_command, "password")
+
+    def get(self, key: str) -> Any:
+        return self.extra[key]
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    raw: dict[str, dict[str, Any]]
+    state_dir: Path
+
+    def section(self, name: str) -> dict[str, Any]:
+        """The section with defaults filled in; required keys checked on first use."""
+        values = dict(self.raw.get(name, {}))
+        for key, (_, default) in SCHEMA[name].items():
+            if key not in values:
+                if default is _REQUIRED:
+                    where = self.path.name if self.path else "config"
+                    if name not in self.raw:
+                        raise ConfigError(
+                            f"{where}: [{name}] section is missing (see config.example.toml;"
+                            " `foibot init` writes a starting config)"
+                        )
+                    raise ConfigError(f"{where}: [{name}] {key}: required key is missing")
+                values[key] = default
+        return values
+
+    @property
+    def sender(self) -> Sender:
+        s = self.section("sender")
+        return Sender(s["name"], s["address"], s["postal_address"], s["reply_to"], s["signature"])
+
+    def server(self, kind: str) -> Server:
+        s = self.section(kind)
+        common = {"host", "port", "security", "username", "password_env", "password_command",
+                  "timeout_seconds"}
+        return Server(
+            kind=kind, host=s["host"], port=s["port"], security=s["security"],
+            username=s["username"], password_env=s["password_env"],
+            password_command=s["password_command"], timeout_seconds=float(s["timeout_seconds"]),
+            extra={k: v for k, v in s.items() if k not in common},
+        )
+
+    @property
+    def smtp(self) -> Server:
+        return self.server("smtp")
+
+    @property
+    def imap(self) -> Server:
+        return self.server("imap")
+
+    def has(self, name: str) -> bool:
+        return name in self.raw
+
+
+def resolve_secret(section: str, env: str | None, command: str | None, what: str) -> str | None:
+    """Fetch a secret from the environment or a command, at connection time only."""
+    if env:
+        value = os.environ.get(env)
+        if value is None:
+            raise ConfigError(f"[{section}] {what}_env: environment variable {env} is not set")
+        return value
+    if command:
+        try:
+            done = subprocess.run(
+                shlex.split(command), capture_output=True, text=True, timeout=60, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ConfigError(f"[{section}] {what}_command: could not run: {exc}") from None
+        if done.returncode != 0:
+            raise ConfigError(
+                f"[{section}] {what}_command: exited with {done.returncode}"
+            )
+        return done.stdout.rstrip("\r\n")
+    return None
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
+             list: "a list", dict: "a table"}
+    if isinstance(t, tuple):
+        return "a number"
+    return names.get(t, t.__name__)
+
+
+def _check(where: str, section: str, key: str, value: Any, expected: Any) -> None:
+    ok = isinstance(value, expected) and not (isinstance(value, bool) and expected in (int, (int, float)))
+    if not ok:
+        shown = f'"{value}"' if isinstance(value, str) else repr(value)
+        raise ConfigError(f"{where}: [{section}] {key}: expected {_type_name(expected)}, got {shown}")
+
+
+def validate(data: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
+    """Check every section and key against :data:`SCHEMA`; return the data unchanged."""
+    for section, values in data.items():
+        if section not in SCHEMA:
+            raise ConfigError(f"{where}: [{section}]: unknown section (known: {', '.join(SCHEMA)})")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{where}: {section}: expected a [{section}] table")
+        for key, value in values.items():
+            if key not in SCHEMA[section]:
+                raise ConfigError(f"{where}: [{section}] {key}: unknown key")
+            _check(where, section, key, value, SCHEMA[section][key][0])
+    for kind in ("smtp", "imap"):
+        sec = data.get(kind, {})
+        if "security" in sec and sec["security"] not in SECURITY:
+            raise ConfigError(
+                f'{where}: [{kind}] security: expected one of "starttls", "ssl", "none",'
+                f' got "{sec["security"]}"'
+            )
+        if "port" in sec and not 0 < sec["port"] < 65536:
+            raise ConfigError(f"{where}: [{kind}] port: expected 1-65535, got {sec['port']}")
+        if sec.get("password_env") and sec.get("password_command"):
+            raise ConfigError(f"{where}: [{kind}] password_env and password_command: choose one")
+    sender = data.get("sender", {})
+    if "address" in sender and "@" not in sender["address"]:
+        raise ConfigError(f'{where}: [sender] address: expected an email address, got "{sender["address"]}"')
+    if sender.get("reply_to") and "{ref}" not in sender["reply_to"]:
+        raise ConfigError(f"{where}: [sender] reply_to: the pattern must contain {{ref}}")
+    hooks = data.get("notify", {}).get("webhooks") or []
+    for i, hook in enumerate(hooks):
+        if not isinstance(hook, dict) or not isinstance(hook.get("url"), str):
+            raise ConfigError(f"{where}: [notify] webhooks[{i}]: expected a table with a url")
+        if hook.get("format", "json") not in WEBHOOK_FORMATS:
+            raise ConfigError(
+                f"{where}: [notify] webhooks[{i}] format: expected one of {', '.join(WEBHOOK_FORMATS)}"
+            )
+    chase_time = data.get("schedule", {}).get("chase_time")
+    if chase_time is not None:
+        hh, _, mm = chase_time.partition(":")
+        if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
+            raise ConfigError(f'{where}: [schedule] chase_time: expected HH:MM, got "{chase_time}"')
+    return data
+
+
+def locate(path: Path | str | None) -> Path | None:
+    """The config file to use: explicit path, else ./config.toml if present, else None."""
+    if path is not None:
+        return Path(path)
+    default = Path(DEFAULT_FILE)
+    return default if default.exists() else None
+
+
+def load(path: Path | str | None = None) -> Config:
+    """Load and validate the config; with no file, defaults (state in ./state)."""
+    found = locate(path)
+    if found is None:
+        return Config(path=None, raw={}, state_dir=Path("state").resolve())
+    where = found.name
+    try:
+        text = found.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{found}: config file not found (run `foibot init` to write one)") from None
+    except OSError as exc:
+        raise ConfigError(f"{found}: cannot read config: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    validate(data, where)
+    state = Path(data.get("state", {}).get("dir", "state")).expanduser()
+    if not state.is_absolute():
+        state = (found.resolve().parent / state).resolve()
+    return Config(path=found, raw=data, state_dir=state)

@@ -1,0 +1,65 @@
+"""The append-only event log of a request.
+
+A request's state, deadline and next action are derived from its events at read time and never
+stored. Events are only ever appended; corrections are new events (``marked`` overrides a
+classification, ``address_changed`` supersedes an address).
+
+Event types and the data they carry:
+
+===================  =========================================================================
+created              force, email
+sending              key (letter key: request, chaser-1, review, clarify-N, ...), message_id,
+                     to, subject, path (the .eml written before the SMTP transaction), pid
+sent                 key, message_id, response (server reply)
+send_failed          key, message_id, permanent (bool), code, response
+reply                message (sha256), message_id, kind, sections, evidence, force_reference,
+                     date (Date header, UTC), received (arrival, UTC), from, subject,
+                     extension_until, stated_due, failed_recipient, bounce_reason
+marked               kind (the user's word on the last reply), note
+clarification_sent   note; restarts the clock (recorded by ``clarify`` or ``record``)
+fee_paid             note
+withdrawn            note
+reply_by_post        kind, note
+extension_agreed     until, note
+review_requested     note (internal review asked for)
+address_changed      email, note
+force_reference      reference
+answer               values {key: number}
+draft                key, kind, path, subject
+notified             ...
+===================  =========================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from foibot.timeutil import from_iso, iso_utc
+
+RECORDABLE = {
+    "clarification_sent": "the clarification reached the force (restarts the clock)",
+    "fee_paid": "the fee was paid (the clock runs again)",
+    "withdrawn": "the request was withdrawn",
+    "reply_by_post": "a reply arrived outside email (use --note; --kind for its kind)",
+    "extension_agreed": "an extension was agreed (use --until for the new date)",
+    "review_requested": "an internal review was requested by other means",
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    request: str
+    type: str
+    at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"seq": self.seq, "request": self.request, "type": self.type,
+                "at": iso_utc(self.at), "data": self.data}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> "Event":
+        return cls(doc["seq"], doc["request"], doc["type"], from_iso(doc["at"]), doc.get("data", {}))

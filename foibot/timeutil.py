@@ -1,0 +1,67 @@
+"""The injected clock: nothing in foibot reads the system time except through ``now()``.
+
+``FOIBOT_NOW`` (an ISO date-time with an offset) overrides the system clock for every command,
+so a user can ask "what would happen on 2 April?" and tests can move time deterministically.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from foibot.errors import UsageError
+
+LONDON = ZoneInfo("Europe/London")
+NOW_ENV = "FOIBOT_NOW"
+
+
+def parse_instant(text: str, *, what: str = "date-time") -> datetime:
+    """Parse an ISO date-time that carries an offset; return it in UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{what}: expected an ISO date-time with offset, got {text!r}") from None
+    if value.tzinfo is None:
+        raise UsageError(f"{what}: {text!r} has no UTC offset (e.g. 2026-04-02T09:00:00+01:00)")
+    return value.astimezone(timezone.utc)
+
+
+def now() -> datetime:
+    """The current instant, timezone-aware UTC; ``FOIBOT_NOW`` wins when set."""
+    override = os.environ.get(NOW_ENV)
+    if override:
+        return parse_instant(override, what=NOW_ENV)
+    return datetime.now(timezone.utc)
+
+
+def london(instant: datetime) -> datetime:
+    return instant.astimezone(LONDON)
+
+
+def london_date(instant: datetime) -> date:
+    """The calendar day in Europe/London on which ``instant`` falls."""
+    return instant.astimezone(LONDON).date()
+
+
+def today() -> date:
+    return london_date(now())
+
+
+def parse_when(text: str, *, what: str = "date") -> date:
+    """An ISO date (taken as a London date) or an ISO date-time with offset (converted to London)."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{what}: expected an ISO date like 2026-12-01, got {text!r}") from None
+    return london_date(parse_instant(text, what=what))
+
+
+def iso_utc(instant: datetime) -> str:
+    return instant.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
