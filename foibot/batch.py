@@ -11,7 +11,9 @@ from foibot.app import App
 from foibot.campaign import Campaign, Request
 from foibot.errors import UsageError
 from foibot.letters import Letters
-from foibot.outbox import Outbox, Outgoing, Report, SmtpTransport, build_message, letter_state
+from foibot.outbox import (
+    Outbox, Outgoing, Report, SmtpTransport, build_message, letter_state, message_bytes,
+)
 from foibot.store import atomic_write_bytes
 from foibot.timeutil import london_date
 
@@ -61,7 +63,7 @@ def dry_run(app: App, batch: Batch) -> Path:
     """Write the exact messages as .eml files under the state dir; connect to nothing."""
     folder = app.store.root / "dry-run" / batch.campaign.name
     for out in batch.letters:
-        atomic_write_bytes(folder / f"{out.request.force.id}.eml", out.message.as_bytes())
+        atomic_write_bytes(folder / f"{out.request.force.id}.eml", message_bytes(out.message))
     return folder
 
 

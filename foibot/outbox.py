@@ -17,6 +17,7 @@ DATA is uncertain, because the server may have accepted the message.
 
 from __future__ import annotations
 
+import email.policy
 import os
 import smtplib
 import socket
@@ -131,6 +132,11 @@ def build_message(
     return msg
 
 
+def message_bytes(msg: EmailMessage) -> bytes:
+    """The exact bytes that go on the wire (CRLF line endings, as SMTP requires)."""
+    return msg.as_bytes(policy=email.policy.SMTP)
+
+
 # --- the SMTP seam ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SendResult:
@@ -166,6 +172,7 @@ class SmtpTransport:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
                 if s.security == "starttls":
                     smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo_or_helo_if_needed()
             password = s.password()
             if s.username and password is not None:
                 smtp.login(s.username, password)
@@ -200,6 +207,10 @@ class SmtpTransport:
             code, resp = smtp.mail(from_addr)
             if code != 250:
                 smtp.rset()
+                if 500 <= code < 600:
+                    # the sender is refused: no letter of this batch can go
+                    raise MailError(f"SMTP {self.server.host}: sender {from_addr} refused: "
+                                    f"{_text(code, resp)}")
                 return _failure(code, resp)
             code, resp = smtp.rcpt(to_addr)
             if code not in (250, 251):
@@ -210,6 +221,8 @@ class SmtpTransport:
             return SendResult(False, code=None, response=f"connection lost: {_reason(exc)}")
         try:
             code, resp = smtp.data(raw)
+            if code != 250:
+                return _failure(code, resp)
         except smtplib.SMTPDataError as exc:
             return _failure(exc.smtp_code, exc.smtp_error)
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
@@ -358,7 +371,7 @@ class Outbox:
                 msg = out.message
                 del msg["Message-ID"]
                 msg["Message-ID"] = message_id
-                raw = msg.as_bytes()
+                raw = message_bytes(msg)
                 dest = self.campaigns.store.outbox_path(
                     self.campaign, f"{ref}.{key}.{st.attempts + 1}")
                 atomic_write_bytes(dest, raw)

@@ -1,0 +1,181 @@
+"""Sending a campaign through a real SMTP server (aiosmtpd on loopback)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+from foibot.app import App
+from foibot.outbox import letter_state
+from tests.helpers import QUESTION, cli, write_config
+
+
+def _parsed(smtp_server):
+    return [email.message_from_bytes(m.data, policy=email.policy.default) for m in smtp_server.messages]
+
+
+def _create(capsys, cfg, name="sm", *extra):
+    r = cli(capsys, cfg, "campaign", "create", name, "--var", f"question={QUESTION}", *extra)
+    assert r.code == 0, r.err
+
+
+def test_44_letters_delivered_once_with_headers_and_act(tmp_path, capsys, smtp_server):
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port))
+    _create(capsys, cfg, "sm", "--group", "uk-territorial")
+    r = cli(capsys, cfg, "send", "sm")
+    assert r.code == 0, r.err
+    assert r.out.strip().splitlines()[-1] == "sent 45, failed 0, skipped 0"
+    msgs = _parsed(smtp_server)
+    assert len(msgs) == 45
+    app = App.load(cfg)
+    requests = {r.force.email: r for r in app.campaigns.requests("sm")}
+    rcpts = Counter(rcpt for m in smtp_server.messages for rcpt in m.rcpt_tos)
+    assert set(rcpts.values()) == {1} and set(rcpts) == set(requests)
+    for msg in msgs:
+        req = requests[msg["To"]]
+        assert req.reference in msg["Subject"]
+        assert msg["Reply-To"].addresses[0].addr_spec == f"jane+{req.reference.lower()}@newsroom.example"
+        assert msg["From"].addresses[0].addr_spec == "jane@newsroom.example"
+        assert msg["Date"] is not None
+        body = msg.get_content()
+        if req.force.id == "police-scotland":
+            assert "Freedom of Information (Scotland) Act 2002" in body
+            assert "Freedom of Information Act 2000" not in body
+        else:
+            assert "Freedom of Information Act 2000" in body and "(Scotland)" not in body
+        assert QUESTION in body and f"Dear {req.force.name}," in body
+        # the Message-ID that went out is the one recorded
+        sent = [e for e in req.events if e.type == "sent"]
+        assert len(sent) == 1 and sent[0].data["message_id"] == msg["Message-ID"]
+
+
+def test_second_send_delivers_nothing(tmp_path, capsys, smtp_server):
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port))
+    _create(capsys, cfg)
+    assert cli(capsys, cfg, "send", "sm").code == 0
+    assert len(smtp_server.messages) == 44
+    r = cli(capsys, cfg, "send", "sm")
+    assert r.code == 0
+    assert r.out.strip().splitlines()[-1] == "sent 0, failed 0, skipped 44"
+    assert len(smtp_server.messages) == 44
+
+
+def test_rejected_address_is_recorded_and_batch_goes_on(tmp_path, capsys, smtp_server):
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port))
+    _create(capsys, cfg)
+    smtp_server.reject("foi@cambs.pnn.police.uk")
+    r = cli(capsys, cfg, "send", "sm")
+    assert r.code == 1
+    assert "sent 43, failed 1, skipped 0" in r.out
+    assert len(smtp_server.messages) == 43
+    cambs = next(q for q in App.load(cfg).campaigns.requests("sm") if q.force.id == "cambridgeshire")
+    failed = [e for e in cambs.events if e.type == "send_failed"]
+    assert failed and failed[0].data["permanent"] and failed[0].data["code"] == 550
+    assert "550" in failed[0].data["response"]
+    assert letter_state(cambs, "request").state == "failed"
+    # a re-run does not hammer the rejected address again
+    r = cli(capsys, cfg, "send", "sm")
+    assert len(smtp_server.messages) == 43
+
+
+def test_temporary_failure_is_retried(tmp_path, capsys, smtp_server):
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port))
+    _create(capsys, cfg)
+    smtp_server.fail_next(2)  # two 4xx answers, then success: within the retry budget
+    r = cli(capsys, cfg, "send", "sm", "--force", "kent")
+    assert r.code == 0, r.out + r.err
+    assert len(smtp_server.messages) == 1
+
+
+def test_undefined_variable_sends_nothing(tmp_path, capsys, smtp_server):
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port))
+    tpl = tmp_path / "mine.txt.j2"
+    tpl.write_text("Dear {{ force.name }},\n\n{{ question }}\n\nPeriod: {{ period }}\n")
+    (tmp_path / "mine.subject.j2").write_text("FOI {{ reference }}")
+    _create(capsys, cfg, "sm", "--template", str(tpl))
+    r = cli(capsys, cfg, "send", "sm")
+    assert r.code == 2
+    assert r.err.strip() == "foibot: mine.txt.j2 line 5: undefined variable: period"
+    assert smtp_server.messages == []
+    assert all(len(q.events) == 1 for q in App.load(cfg).campaigns.requests("sm"))
+
+
+def test_dry_run_writes_eml_and_connects_to_nothing(tmp_path, capsys):
+    cfg = write_config(tmp_path, smtp=("127.0.0.1", 1))  # nothing listens on port 1
+    _create(capsys, cfg)
+    r = cli(capsys, cfg, "send", "sm", "--dry-run")
+    assert r.code == 0, r.err
+    files = sorted((tmp_path / "state" / "dry-run" / "sm").glob("*.eml"))
+    assert len(files) == 44
+    msg = email.message_from_bytes((tmp_path / "state/dry-run/sm/police-scotland.eml").read_bytes()
+                                   if False else files[0].read_bytes(), policy=email.policy.default)
+    assert msg["Subject"] and msg["To"]
+    assert all(len(q.events) == 1 for q in App.load(cfg).campaigns.requests("sm"))
+
+
+def test_dead_server_one_line_and_state_unchanged(tmp_path, capsys):
+    cfg = write_config(tmp_path, smtp=("127.0.0.1", 1))
+    _create(capsys, cfg)
+    r = cli(capsys, cfg, "send", "sm")
+    assert r.code == 1
+    assert len(r.err.strip().splitlines()) == 1 and "cannot connect" in r.err
+    assert "Traceback" not in r.err
+    assert all(len(q.events) == 1 for q in App.load(cfg).campaigns.requests("sm"))
+
+
+def test_sigkill_mid_batch_never_sends_twice(tmp_path, capsys, smtp_server):
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port),
+                       extra="")
+    cfg.write_text(cfg.read_text().replace("retries = 2", "retries = 2\nrate_per_minute = 900"))
+    _create(capsys, cfg)
+    proc = subprocess.Popen([sys.executable, "-m", "foibot", "--config", str(cfg), "send", "sm"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while len(smtp_server.messages) < 10 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    delivered_before = len(smtp_server.messages)
+    assert 10 <= delivered_before < 44
+
+    r = cli(capsys, cfg, "send", "sm", "--json")
+    report = json.loads(r.out)
+    rcpts = Counter(rcpt for m in smtp_server.messages for rcpt in m.rcpt_tos)
+    assert max(rcpts.values()) == 1, "a force received two letters"
+    uncertain = {ref for ref, _ in report["uncertain"]}
+    requests = App.load(cfg).campaigns.requests("sm")
+    for req in requests:
+        got = rcpts.get(req.force.email, 0)
+        assert got == 1 or req.reference in uncertain, req.force.id
+        st = letter_state(req, "request").state
+        assert st in ("sent", "uncertain")
+    # uncertain letters go again only when asked, with the same Message-ID
+    if uncertain:
+        r = cli(capsys, cfg, "send", "sm", "--resend-uncertain")
+        assert r.code == 0, r.out + r.err
+        rcpts = Counter(rcpt for m in smtp_server.messages for rcpt in m.rcpt_tos)
+        assert len(rcpts) == 44
+
+
+def test_uncertain_letter_is_reported_and_resent_only_on_request(tmp_path, capsys, smtp_server):
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port))
+    _create(capsys, cfg)
+    app = App.load(cfg)
+    kent = next(q for q in app.campaigns.requests("sm") if q.force.id == "kent")
+    # a crash after the intent was recorded: a "sending" event with no outcome, from a dead pid
+    app.campaigns.append_one("sm", kent.reference, "sending",
+                             {"key": "request", "message_id": "<x@y>", "to": kent.force.email,
+                              "path": "", "pid": 999999999, "host": "elsewhere"}, now=app.now())
+    r = cli(capsys, cfg, "send", "sm")
+    assert r.code == 1 and f"uncertain {kent.reference}" in r.out
+    assert "kent" not in {m.rcpt_tos[0].split("@")[1].split(".")[0] for m in smtp_server.messages}
+    assert len(smtp_server.messages) == 43
+    r = cli(capsys, cfg, "send", "sm", "--resend-uncertain")
+    assert r.code == 0
+    assert len(smtp_server.messages) == 44
