@@ -34,6 +34,10 @@ COMMAND_MODULES = (
     "campaign",
     "preview",
     "send",
+    "poll",
+    "classify",
+    "status",
+    "record",
     "due",
 )
 

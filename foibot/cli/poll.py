@@ -1,0 +1,81 @@
+"""``foibot poll``, ``triage``, ``assign`` and ``mark``: bringing replies in and filing them."""
+
+from __future__ import annotations
+
+import time
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from foibot import inbox
+from foibot.classify import KINDS
+from foibot.cli.common import console, err_console, load_app, print_json
+from foibot.errors import UsageError
+from foibot.mailbox import Mailbox
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def poll(
+        ctx: typer.Context,
+        watch: bool = typer.Option(False, "--watch",
+                                   help="Stay connected: IMAP IDLE, or interval polling."),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Fetch new replies, store them, file each under its request and classify it."""
+        a = load_app(ctx)
+        while True:
+            with Progress(TextColumn("fetching"), BarColumn(), MofNCompleteColumn(),
+                          console=err_console, transient=True,
+                          disable=as_json or not err_console.is_terminal) as bar:
+                task = bar.add_task("fetch", total=None)
+                summary = inbox.poll(a, progress=lambda done, total: bar.update(
+                    task, completed=done, total=total))
+            if as_json:
+                print_json({"new": summary.new, "matched": summary.matched,
+                            "triage": summary.triage, "bounce": summary.bounce,
+                            "duplicates": summary.duplicates})
+            else:
+                typer.echo(summary.line())
+            if not watch:
+                return
+            imap = a.config.section("imap")
+            with Mailbox(a.config.imap) as mailbox:
+                if not mailbox.wait(imap["folder"], imap["idle_seconds"]):
+                    time.sleep(0)
+
+    @app.command()
+    def triage(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+        """List messages that could not be matched to a request."""
+        rows = [d for d in inbox.MailIndex(load_app(ctx)).all() if d.get("status") == "triage"]
+        if as_json:
+            print_json([{"id": d["sha256"][:12], "from": d.get("from"), "subject": d.get("subject"),
+                         "kind": d.get("kind"), "why": d.get("match"),
+                         "received": d.get("received")} for d in rows])
+            return
+        if not rows:
+            typer.echo("triage is empty")
+        for d in rows:
+            console.print(f"{d['sha256'][:12]}  {d.get('received', '')[:10]}  {d.get('kind')}  "
+                          f"{d.get('from')}  {d.get('subject')!r}\n    why: {d.get('match')}")
+        if rows:
+            typer.echo("file one with: foibot assign ID REFERENCE")
+
+    @app.command()
+    def assign(ctx: typer.Context, message: str = typer.Argument(..., help="Message id from `triage`."),
+               reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M.")) -> None:
+        """File a message under a request (and learn its sender for that force)."""
+        request = inbox.assign(load_app(ctx), message, reference)
+        typer.echo(f"filed under {request.reference} ({request.force.name})")
+
+    @app.command()
+    def mark(ctx: typer.Context, reference: str, kind: str,
+             note: str = typer.Option("", "--note")) -> None:
+        """Correct the kind of a request's latest reply (the user always wins)."""
+        if kind not in KINDS:
+            raise UsageError(f"kind {kind!r}: expected one of {', '.join(KINDS)}")
+        a = load_app(ctx)
+        request = a.campaigns.find(reference)
+        a.campaigns.append_one(request.campaign, request.reference, "marked",
+                               {"kind": kind, "note": note}, now=a.now())
+        typer.echo(f"{request.reference}: marked {kind}")

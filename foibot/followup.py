@@ -1,0 +1,122 @@
+"""Letters after the first: clarifications, chasers, internal reviews, regulator complaints.
+
+They go through the same exactly-once outbox as the request letters, threaded to the
+conversation (``In-Reply-To``/``References``), with ``Re:`` the original subject and both
+references in it, to the force's FOI address or the FOI team's address that last wrote.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from foibot import letters as letters_mod
+from foibot.app import App
+from foibot.campaign import Request
+from foibot.errors import UsageError
+from foibot.letters import Letters
+from foibot.outbox import Outbox, Outgoing, Report, SmtpTransport, build_message
+from foibot.status import derive
+from foibot.timeutil import london_date
+
+
+def original(request: Request) -> tuple[str | None, str | None]:
+    """(Message-ID, subject) of the request letter as sent."""
+    sent_ids = {e.data.get("message_id") for e in request.events
+                if e.type == "sent" and e.data.get("key") == "request"}
+    for event in reversed(request.events):
+        if event.type == "sending" and event.data.get("key") == "request" and \
+                event.data.get("message_id") in sent_ids:
+            return event.data.get("message_id"), event.data.get("subject")
+    return None, None
+
+
+def reply_address(request: Request) -> str | None:
+    """The address to write to: the FOI team's last reply address on the force's domain, else
+    the force's FOI address. Bounces and out-of-office senders never count."""
+    domain = (request.email or "").rpartition("@")[2].lower()
+    core = domain.removesuffix(".pnn.police.uk").removesuffix(".police.uk")
+    for event in reversed(request.events):
+        if event.type != "reply" or event.data.get("kind") in ("bounce", "auto_reply"):
+            continue
+        sender = (event.data.get("from") or "").lower()
+        their = sender.rpartition("@")[2]
+        if sender and "noreply" not in sender and "no-reply" not in sender and core and \
+                their.removesuffix(".pnn.police.uk").removesuffix(".police.uk") == core:
+            return sender
+    return request.email
+
+
+def build(
+    app: App,
+    request: Request,
+    kind: str,
+    key: str,
+    extra: Mapping[str, Any],
+    *,
+    in_reply_to: str | None = None,
+    to: str | None = None,
+) -> Outgoing:
+    campaign = app.campaigns.get(request.campaign)
+    sender = app.config.sender
+    now = app.now()
+    status = derive(request, london_date(now))
+    orig_id, orig_subject = original(request)
+    refs = [request.reference] + ([status.force_reference] if status.force_reference else [])
+    ctx = letters_mod.context(
+        force=request.force, sender=sender, reference=request.reference,
+        today=london_date(now), variables=campaign.variables, campaign=campaign.name,
+        extra={
+            "force_reference": status.force_reference,
+            "references": " / ".join(refs),
+            "original_date": letters_mod.long_date(status.sent) if status.sent else None,
+            "original_subject": orig_subject,
+            "due": letters_mod.long_date(status.due) if status.due else None,
+            "working_days_late": status.standing.working_days_late if status.standing else 0,
+            "deadline_explanation": list(status.deadline.explain()) if status.deadline else [],
+            "sections": list(status.outcome.event.data.get("sections", [])) if status.outcome else [],
+            "outcome": status.outcome.kind if status.outcome else None,
+            "chasers_sent": len(status.chasers),
+            **extra,
+        },
+    )
+    letter = Letters(campaign.template).render(kind, ctx)
+    subject = letter.subject
+    if orig_subject and kind in ("chaser", "clarify", "review"):
+        subject = f"Re: {orig_subject}"
+        if status.force_reference and status.force_reference not in subject:
+            subject += f" (your ref {status.force_reference})"
+    address = to or reply_address(request)
+    if not address:
+        raise UsageError(f"{request.reference}: no address for {request.force.name}")
+    thread = [m for m in (orig_id, in_reply_to) if m]
+    message = build_message(
+        sender=sender, to=address, subject=subject, body=letter.body,
+        reference=request.reference, message_id="<pending@foibot>", date=now,
+        in_reply_to=in_reply_to or orig_id, references=list(dict.fromkeys(thread)),
+    )
+    return Outgoing(request, key, message)
+
+
+def send(app: App, campaign: str, letters: list[Outgoing]) -> Report:
+    smtp = app.config.section("smtp")
+    transport = SmtpTransport(app.config.smtp)
+    outbox = Outbox(app.campaigns, campaign, app.config.sender, transport, clock=app.now,
+                    retries=smtp["retries"], backoff_seconds=smtp["retry_backoff_seconds"],
+                    rate_per_minute=smtp["rate_per_minute"])
+    try:
+        return outbox.send_all(letters)
+    finally:
+        transport.close()
+
+
+def clarify(app: App, reference: str, text: str) -> Report:
+    """Send our clarification, threaded to the force's question; it restarts the clock."""
+    request = app.campaigns.find(reference)
+    question = next((e for e in reversed(request.events) if e.type == "reply"
+                     and e.data.get("kind") == "clarification"), None)
+    n = 1 + sum(1 for e in request.events if e.type == "sent"
+                and str(e.data.get("key", "")).startswith("clarify"))
+    out = build(app, request, "clarify", f"clarify-{n}", {"clarification": text.strip()},
+                in_reply_to=question.data.get("message_id") if question else None,
+                to=(question.data.get("from") if question else None))
+    return send(app, request.campaign, [out])

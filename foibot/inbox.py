@@ -1,0 +1,360 @@
+"""Receiving replies: fetch new mail, store it, then file and interpret it.
+
+The order is the promise: raw bytes are written (atomically, named by their SHA-256) before the
+message is recorded, and recorded before it is interpreted. The record and the folder's cursor
+are written in one transaction, so a crash anywhere loses nothing: the next poll fetches again
+what was not recorded, and the de-duplication by content hash and Message-ID makes a re-fetch
+(reconnect, UIDVALIDITY change, the same mail in two folders) harmless. Interpretation is
+idempotent too: a reply event names its message, and a message is never filed twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from foibot import classify as classify_mod
+from foibot import mailparse
+from foibot.app import App
+from foibot.campaign import Request
+from foibot.errors import UsageError
+from foibot.mailbox import Cursor, Mailbox, batches, with_reconnect
+from foibot.matching import Match, MatchIndex, match
+from foibot.status import is_open
+from foibot.store import atomic_write_bytes, write_once
+from foibot.timeutil import iso_utc
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class PollSummary:
+    fetched: int = 0
+    new: int = 0
+    duplicates: int = 0
+    matched: int = 0
+    triage: int = 0
+    bounce: int = 0
+    events: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def line(self) -> str:
+        text = f"{self.new} new: {self.matched} matched, {self.triage} triage, {self.bounce} bounce"
+        if self.duplicates:
+            text += f" ({self.duplicates} already stored)"
+        return text
+
+
+# --- the message index ------------------------------------------------------------------------
+class MailIndex:
+    """``mail.json``: one record per distinct message, the folders' cursors, learned senders."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.store = app.store
+
+    @property
+    def account(self) -> str:
+        imap = self.app.config.imap
+        return f"{imap.username}@{imap.host}:{imap.port}"
+
+    def cursor(self, folder: str) -> Cursor | None:
+        with self.store.db(self.store.mail_path, write=False) as db:
+            for doc in db.table("cursors").all():
+                if doc["account"] == self.account and doc["folder"] == folder:
+                    return Cursor(doc["uidvalidity"], doc["last_uid"])
+        return None
+
+    def record_batch(self, folder: str, uidvalidity: int, fetched: dict[int, bytes],
+                     *, now: datetime) -> tuple[list[str], int]:
+        """Store raw bytes, then record the messages and move the cursor in one write.
+
+        Returns the SHA-256 of the messages that are new, and the number of duplicates.
+        """
+        digests: dict[int, str] = {}
+        for uid, raw in fetched.items():
+            sha = hashlib.sha256(raw).hexdigest()
+            write_once(self.store.raw_mail_path(sha), raw)
+            digests[uid] = sha
+        new: list[str] = []
+        duplicates = 0
+        with self.store.db(self.store.mail_path) as db:
+            messages = db.table("messages")
+            by_sha = {doc["sha256"]: doc for doc in messages.all()}
+            by_mid = {doc["message_id"]: doc for doc in by_sha.values() if doc.get("message_id")}
+            for uid in sorted(fetched):
+                sha = digests[uid]
+                source = {"folder": folder, "uidvalidity": uidvalidity, "uid": uid}
+                mid = _message_id(fetched[uid])
+                existing = by_sha.get(sha) or (by_mid.get(mid) if mid else None)
+                if existing is not None:
+                    duplicates += 1
+                    if source not in existing["sources"]:
+                        existing["sources"].append(source)
+                        messages.update({"sources": existing["sources"]},
+                                        doc_ids=[existing.doc_id])
+                    continue
+                doc = {"sha256": sha, "message_id": mid, "size": len(fetched[uid]),
+                       "received": iso_utc(now), "sources": [source], "status": "new"}
+                messages.insert(doc)
+                by_sha[sha] = doc
+                if mid:
+                    by_mid[mid] = doc
+                new.append(sha)
+            if fetched:
+                _set_cursor(db.table("cursors"), self.account, folder,
+                            Cursor(uidvalidity, max(fetched)))
+        return new, duplicates
+
+    def set_cursor(self, folder: str, cursor: Cursor) -> None:
+        with self.store.db(self.store.mail_path) as db:
+            _set_cursor(db.table("cursors"), self.account, folder, cursor)
+
+    def pending(self) -> list[dict[str, Any]]:
+        with self.store.db(self.store.mail_path, write=False) as db:
+            return [doc for doc in db.table("messages").all() if doc.get("status") == "new"]
+
+    def all(self) -> list[dict[str, Any]]:
+        with self.store.db(self.store.mail_path, write=False) as db:
+            return list(db.table("messages").all())
+
+    def get(self, key: str) -> dict[str, Any]:
+        """A message by SHA-256 prefix (as `triage` shows it) or Message-ID."""
+        key = key.strip()
+        found = [d for d in self.all()
+                 if d["sha256"].startswith(key.lower()) or d.get("message_id") == key]
+        if len(found) != 1:
+            raise UsageError(f"no message {key!r}" if not found else f"{key!r} is ambiguous")
+        return found[0]
+
+    def update(self, sha: str, values: dict[str, Any]) -> None:
+        with self.store.db(self.store.mail_path) as db:
+            table = db.table("messages")
+            for doc in table.all():
+                if doc["sha256"] == sha:
+                    table.update(values, doc_ids=[doc.doc_id])
+
+    def learned_senders(self) -> dict[str, str]:
+        with self.store.db(self.store.mail_path, write=False) as db:
+            return {d["address"]: d["force"] for d in db.table("senders").all()}
+
+    def learn_sender(self, address: str, force_id: str) -> None:
+        with self.store.db(self.store.mail_path) as db:
+            table = db.table("senders")
+            table.remove(doc_ids=[d.doc_id for d in table.all() if d["address"] == address])
+            table.insert({"address": address, "force": force_id})
+
+
+def _set_cursor(table: Any, account: str, folder: str, cursor: Cursor) -> None:
+    table.remove(doc_ids=[d.doc_id for d in table.all()
+                          if d["account"] == account and d["folder"] == folder])
+    table.insert({"account": account, "folder": folder, "uidvalidity": cursor.uidvalidity,
+                  "last_uid": cursor.last_uid})
+
+
+def _message_id(raw: bytes) -> str | None:
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    parsed = mailparse.parse(head + b"\r\n\r\n")
+    return parsed.message_id
+
+
+# --- fetching ---------------------------------------------------------------------------------
+def folders(app: App) -> list[str]:
+    imap = app.config.section("imap")
+    names = [imap["folder"], *(imap["folders"] or [])]
+    return list(dict.fromkeys(names))
+
+
+def fetch(app: App, mailbox: Mailbox, *, progress: Progress | None = None) -> PollSummary:
+    """Bring every new message of every configured folder into the store."""
+    index = MailIndex(app)
+    summary = PollSummary()
+    size = app.config.section("imap")["batch_size"]
+    for folder in folders(app):
+        cursor = index.cursor(folder)
+        uidvalidity, uids = with_reconnect(mailbox, lambda: mailbox.new_uids(folder, cursor))  # type: ignore[misc]
+        if cursor is not None and cursor.uidvalidity != uidvalidity:
+            cursor = None  # the server renumbered the folder: read it all again, de-duplicated
+        done = 0
+        for chunk in batches(uids, size):
+            def get(chunk: list[int] = chunk) -> dict[int, bytes]:
+                mailbox.new_uids(folder, cursor)  # (re)select the folder after a reconnect
+                return mailbox.fetch(folder, chunk)
+            fetched: dict[int, bytes] = with_reconnect(mailbox, get)  # type: ignore[assignment]
+            new, dups = index.record_batch(folder, uidvalidity, fetched, now=app.now())
+            summary.fetched += len(fetched)
+            summary.new += len(new)
+            summary.duplicates += dups
+            with_reconnect(mailbox, lambda: mailbox.after_store(folder, sorted(fetched)))
+            done += len(chunk)
+            if progress:
+                progress(done, len(uids))
+        if not uids and cursor is None:
+            index.set_cursor(folder, Cursor(uidvalidity, 0))
+    return summary
+
+
+# --- interpreting -----------------------------------------------------------------------------
+def match_index(app: App, requests: list[Request]) -> MatchIndex:
+    by_domain: dict[str, list[str]] = {}
+    for force in app.registry.forces.values():
+        if force.domain:
+            by_domain.setdefault(force.domain, []).append(force.id)
+    for req in requests:
+        if req.email:
+            by_domain.setdefault(req.email.rpartition("@")[2].lower(), [])
+            if req.force.id not in by_domain[req.email.rpartition("@")[2].lower()]:
+                by_domain[req.email.rpartition("@")[2].lower()].append(req.force.id)
+    return MatchIndex.build(
+        requests, open_refs={r.reference for r in requests if is_open(r)},
+        reply_to=app.config.sender.reply_to if app.config.has("sender") else None,
+        forces_by_domain=by_domain, learned=MailIndex(app).learned_senders(),
+    )
+
+
+def all_requests(app: App) -> list[Request]:
+    return [r for name in app.campaigns.names() for r in app.campaigns.requests(name)]
+
+
+def reply_event(doc: dict[str, Any], parsed: mailparse.ParsedEmail,
+                result: classify_mod.Classification, found: Match,
+                attachments: list[str]) -> dict[str, Any]:
+    return {
+        "message": doc["sha256"], "message_id": parsed.message_id,
+        "kind": result.kind, "sections": list(result.sections),
+        "evidence": list(result.evidence)[:8], "force_reference": result.force_reference,
+        "ncnd": result.ncnd,
+        "date": iso_utc(parsed.date) if parsed.date else None,
+        "received": doc["received"], "from": parsed.from_addr, "subject": parsed.subject,
+        "extension_until": result.extension_until.isoformat() if result.extension_until else None,
+        "stated_due": result.stated_due.isoformat() if result.stated_due else None,
+        "failed_recipient": result.failed_recipient, "bounce_reason": result.bounce_reason,
+        "attachments": attachments, "matched_by": found.rule, "match_detail": found.detail,
+    }
+
+
+def save_attachments(app: App, sha: str, raw: bytes) -> list[str]:
+    """Write attachments under ``attachments/<sha256>/`` with safe, never-overwritten names."""
+    folder = app.store.root / "attachments" / sha
+    names: list[str] = []
+    for attachment, data in mailparse.attachment_payloads(raw):
+        target = _free_name(folder, attachment.filename)
+        atomic_write_bytes(target, data)
+        names.append(target.name + (f" ({attachment.problem})" if attachment.problem else ""))
+    return names
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    target = folder / name
+    stem, dot, ext = name.rpartition(".")
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / (f"{stem}-{n}.{ext}" if dot else f"{name}-{n}")
+    return target
+
+
+def interpret(app: App, summary: PollSummary | None = None) -> PollSummary:
+    """File and classify every stored message not yet interpreted."""
+    summary = summary or PollSummary()
+    index = MailIndex(app)
+    pending = index.pending()
+    if not pending:
+        return summary
+    requests = all_requests(app)
+    by_ref = {r.reference: r for r in requests}
+    mindex = match_index(app, requests)
+    for doc in pending:
+        raw = app.store.raw_mail_path(doc["sha256"]).read_bytes()
+        parsed = mailparse.parse(raw)
+        result = classify_mod.classify(parsed)
+        found = match(
+            recipients=[*parsed.to, *parsed.cc, *parsed.delivered_to],
+            in_reply_to=parsed.in_reply_to, references=parsed.references,
+            subject=parsed.subject, text=parsed.new_text, sender=parsed.from_addr, raw=raw,
+            force_reference=result.force_reference, index=mindex,
+        )
+        attachments = save_attachments(app, doc["sha256"], raw)
+        record = {"kind": result.kind, "from": parsed.from_addr, "subject": parsed.subject,
+                  "match": found.detail, "attachments": attachments}
+        if result.kind == "bounce":
+            summary.bounce += 1
+        if found.reference is None:
+            index.update(doc["sha256"], {**record, "status": "triage"})
+            summary.triage += 1
+            continue
+        request = by_ref[found.reference]
+        data = reply_event(doc, parsed, result, found, attachments)
+        file_reply(app, request, data)
+        index.update(doc["sha256"], {**record, "status": "filed", "request": request.reference,
+                                     "campaign": request.campaign})
+        summary.matched += 1
+        summary.events.append((request.reference, "reply", data))
+    return summary
+
+
+def file_reply(app: App, request: Request, data: dict[str, Any]) -> bool:
+    """Append the reply event unless this message is already filed on the request."""
+    def decide(requests: list[Request]) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        current = next(r for r in requests if r.reference == request.reference)
+        if any(e.type == "reply" and e.data.get("message") == data["message"]
+               for e in current.events):
+            return []
+        return [(request.reference, "reply", data)]
+    return bool(app.campaigns.transact(request.campaign, decide, now=app.now()))
+
+
+def poll(app: App, *, progress: Progress | None = None) -> PollSummary:
+    """One pass: fetch, store, interpret."""
+    with Mailbox(app.config.imap) as mailbox:
+        summary = fetch(app, mailbox, progress=progress)
+        settle_uncertain(app, mailbox)
+    return interpret(app, summary)
+
+
+def assign(app: App, message_key: str, reference: str) -> Request:
+    """File a triaged message under a request, and learn its sender for that force."""
+    index = MailIndex(app)
+    doc = index.get(message_key)
+    request = app.campaigns.find(reference)
+    raw = app.store.raw_mail_path(doc["sha256"]).read_bytes()
+    parsed = mailparse.parse(raw)
+    result = classify_mod.classify(parsed)
+    found = Match(request.reference, "assigned", "assigned by the user")
+    data = reply_event(doc, parsed, result, found, doc.get("attachments") or [])
+    file_reply(app, request, data)
+    index.update(doc["sha256"], {"status": "filed", "request": request.reference,
+                                 "campaign": request.campaign})
+    if parsed.from_addr:
+        index.learn_sender(parsed.from_addr, request.force.id)
+    return request
+
+
+def settle_uncertain(app: App, mailbox: Mailbox) -> int:
+    """Letters a crash left uncertain are settled by finding their Message-ID in Sent."""
+    from foibot.outbox import letter_state
+
+    sent_folder = app.config.section("imap")["sent_folder"]
+    if not sent_folder:
+        return 0
+    settled = 0
+    for name in app.campaigns.names():
+        waiting = []
+        for req in app.campaigns.requests(name):
+            keys = {e.data.get("key") for e in req.events if e.type == "sending"}
+            for key in keys:
+                st = letter_state(req, key)
+                if st.state == "uncertain" and st.message_id:
+                    waiting.append((req, key, st.message_id))
+        if not waiting:
+            continue
+        found = mailbox.find_message_ids(sent_folder, [mid for _, _, mid in waiting])
+        entries = [(req.reference, "sent", {"key": key, "message_id": mid,
+                                            "response": f"found in {sent_folder}"})
+                   for req, key, mid in waiting if mid in found]
+        if entries:
+            app.campaigns.append(name, entries, now=app.now())
+            settled += len(entries)
+    return settled

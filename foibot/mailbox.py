@@ -1,0 +1,196 @@
+"""The IMAP seam: a mailbox that yields new messages after a cursor, via imapclient.
+
+Only this module speaks IMAP. Messages are fetched with ``BODY.PEEK[]`` so the mailbox's read
+flags stay as they were unless the config asks for ``mark_seen``. A cursor per folder remembers
+UIDVALIDITY and the highest UID stored; when UIDVALIDITY changes the folder is read again from
+the start (the store de-duplicates, so nothing is doubled and nothing is lost).
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from foibot.config import Server, resolve_secret
+from foibot.errors import MailError
+
+
+@dataclass(frozen=True)
+class Cursor:
+    uidvalidity: int
+    last_uid: int
+
+
+@dataclass(frozen=True)
+class Fetched:
+    folder: str
+    uidvalidity: int
+    uid: int
+    raw: bytes
+
+
+NETWORK_ERRORS = (OSError, socket.timeout, IMAPClientError, ssl.SSLError, EOFError)
+
+
+class Mailbox:
+    """One IMAP account. Use as a context manager; reconnects on demand."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.client: IMAPClient | None = None
+
+    def __enter__(self) -> "Mailbox":
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def connect(self) -> IMAPClient:
+        if self.client is not None:
+            return self.client
+        s = self.server
+        try:
+            context = ssl.create_default_context() if s.security != "none" else None
+            client = IMAPClient(s.host, port=s.port, ssl=s.security == "ssl",
+                                ssl_context=context, timeout=s.timeout_seconds)
+            if s.security == "starttls":
+                client.starttls(context)
+        except NETWORK_ERRORS as exc:
+            raise MailError(f"IMAP {s.host}:{s.port}: cannot connect: {_reason(exc)}") from None
+        try:
+            token_cmd = s.extra.get("oauth2_token_command")
+            if token_cmd:
+                token = resolve_secret("imap", None, token_cmd, "oauth2_token")
+                client.oauth2_login(s.username or "", token or "")
+            else:
+                client.login(s.username or "", s.password() or "")
+        except LoginError as exc:
+            raise MailError(f"IMAP {s.host}:{s.port}: login refused for {s.username}: {_reason(exc)}") from None
+        except NETWORK_ERRORS as exc:
+            raise MailError(f"IMAP {s.host}:{s.port}: {_reason(exc)}") from None
+        self.client = client
+        return client
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.logout()
+            except Exception:  # noqa: BLE001 - the connection may already be gone
+                try:
+                    self.client.shutdown()
+                except Exception:  # noqa: BLE001
+                    pass
+            self.client = None
+
+    def drop(self) -> None:
+        """Forget a broken connection without talking to the server."""
+        if self.client is not None:
+            try:
+                self.client.shutdown()
+            except Exception:  # noqa: BLE001
+                pass
+        self.client = None
+
+    def has_idle(self) -> bool:
+        return self.connect().has_capability("IDLE")
+
+    def new_uids(self, folder: str, cursor: Cursor | None) -> tuple[int, list[int]]:
+        """(UIDVALIDITY, UIDs after the cursor). A changed UIDVALIDITY means: all UIDs."""
+        client = self.connect()
+        info = client.select_folder(folder, readonly=not self._writes())
+        uidvalidity = int(info[b"UIDVALIDITY"])
+        start = 1
+        if cursor is not None and cursor.uidvalidity == uidvalidity:
+            start = cursor.last_uid + 1
+        uids = [u for u in client.search(["UID", f"{start}:*"]) if u >= start]
+        return uidvalidity, sorted(uids)
+
+    def fetch(self, folder: str, uids: list[int]) -> dict[int, bytes]:
+        client = self.connect()
+        data = client.fetch(uids, ["BODY.PEEK[]"])
+        return {uid: bytes(item[b"BODY[]"]) for uid, item in data.items() if b"BODY[]" in item}
+
+    def after_store(self, folder: str, uids: list[int]) -> None:
+        """What the config asks once messages are safely stored: mark read, or move."""
+        if not uids:
+            return
+        client = self.connect()
+        if self.server.extra.get("mark_seen"):
+            client.add_flags(uids, [b"\\Seen"])
+        target = self.server.extra.get("processed_folder")
+        if target and target != folder:
+            if not client.folder_exists(target):
+                client.create_folder(target)
+            if client.has_capability("MOVE"):
+                client.move(uids, target)
+            else:
+                client.copy(uids, target)
+                client.delete_messages(uids)
+                client.expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
+
+    def _writes(self) -> bool:
+        return bool(self.server.extra.get("mark_seen") or self.server.extra.get("processed_folder"))
+
+    def find_message_ids(self, folder: str, message_ids: list[str]) -> set[str]:
+        """Which of these Message-IDs are in ``folder`` (the Sent folder settles uncertain sends)."""
+        client = self.connect()
+        client.select_folder(folder, readonly=True)
+        found = set()
+        for mid in message_ids:
+            if client.search(["HEADER", "Message-ID", mid]):
+                found.add(mid)
+        return found
+
+    def append(self, folder: str, raw: bytes, *, seen: bool = True) -> None:
+        client = self.connect()
+        if not client.folder_exists(folder):
+            client.create_folder(folder)
+        client.append(folder, raw, flags=[b"\\Seen"] if seen else [])
+
+    def wait(self, folder: str, seconds: float) -> bool:
+        """Wait for new mail with IDLE (True if the server said something), else sleep."""
+        client = self.connect()
+        if not client.has_capability("IDLE"):
+            time.sleep(seconds)
+            return False
+        client.select_folder(folder, readonly=True)
+        client.idle()
+        try:
+            responses = client.idle_check(timeout=seconds)
+        finally:
+            client.idle_done()
+        return bool(responses)
+
+
+def with_reconnect(mailbox: Mailbox, action: Callable[[], object], *, attempts: int = 4,
+                   backoff: float = 0.5, sleep: Callable[[float], None] = time.sleep) -> object:
+    """Run ``action``; on a dropped connection reconnect with backoff and run it again."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except NETWORK_ERRORS as exc:
+            mailbox.drop()
+            if attempt == attempts - 1:
+                s = mailbox.server
+                raise MailError(f"IMAP {s.host}:{s.port}: connection lost: {_reason(exc)}") from None
+            sleep(backoff * (2 ** attempt))
+    raise AssertionError("unreachable")
+
+
+def batches(items: list[int], size: int) -> Iterator[list[int]]:
+    for i in range(0, len(items), max(1, size)):
+        yield items[i:i + size]
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    if isinstance(exc, bytes):
+        text = exc.decode()
+    return text or type(exc).__name__

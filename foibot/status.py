@@ -1,0 +1,265 @@
+"""Where each request stands, derived from its events at read time and never stored.
+
+The state words follow the field (WhatDoTheyKnow's): a request is ``unsent``, ``sending``,
+``uncertain``, ``failed`` (delivery failed), ``awaiting`` (sent, within its deadline),
+``overdue``, ``clarification`` (the force asked us something), ``fee``, ``responded``
+(a substantive answer: successful, partially successful, not held or refused), ``review``
+(internal review asked for), ``withdrawn`` or ``lapsed``. Acknowledgements and auto-replies are
+not answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterable
+
+from foibot import clock
+from foibot.campaign import Request
+from foibot.events import Event
+from foibot.timeutil import london_date
+
+SUBSTANTIVE = frozenset({"successful", "partially_successful", "not_held", "rejected"})
+CONTESTABLE = frozenset({"partially_successful", "rejected"})
+SUMMARY_KEYS = ("total", "responded", "overdue", "awaiting", "clarification", "failed")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply as the user sees it: a classified email, a reply by post, or a corrected kind."""
+
+    event: Event
+    kind: str
+
+    @property
+    def day(self) -> date:
+        raw = self.event.data.get("date") or self.event.data.get("received")
+        from foibot.timeutil import from_iso
+        return london_date(from_iso(raw)) if raw else london_date(self.event.at)
+
+
+@dataclass(frozen=True)
+class RequestStatus:
+    request: Request
+    state: str
+    sent: date | None
+    deadline: clock.Deadline | None
+    standing: clock.Standing | None
+    last_reply: Reply | None
+    outcome: Reply | None               # the substantive answer, if any
+    force_reference: str | None
+    stated_due: date | None
+    stated_note: str | None
+    next_action: str
+    warnings: tuple[str, ...] = ()
+    chasers: tuple[Event, ...] = ()      # chasers sent
+    review_requested: date | None = None
+    review_deadline: clock.Deadline | None = None
+    failure: str | None = None
+    answers: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def responded(self) -> bool:
+        return self.outcome is not None
+
+    @property
+    def due(self) -> date | None:
+        return self.deadline.due if self.deadline else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON row of ``foibot status --json`` (other tools depend on these names)."""
+        r, st = self.request, self.standing
+        return {
+            "force": r.force.id,
+            "force_name": r.force.name,
+            "regime": r.force.regime,
+            "reference": r.reference,
+            "campaign": r.campaign,
+            "state": self.state,
+            "sent": self.sent.isoformat() if self.sent else None,
+            "due": self.due.isoformat() if self.due else None,
+            "stated_due": self.stated_due.isoformat() if self.stated_due else None,
+            "working_days_left": st.working_days_left if st and not st.overdue else None,
+            "working_days_late": st.working_days_late if st else 0,
+            "long_overdue": bool(st and st.long_overdue),
+            "last_reply_kind": self.last_reply.kind if self.last_reply else None,
+            "last_reply_date": self.last_reply.day.isoformat() if self.last_reply else None,
+            "outcome": self.outcome.kind if self.outcome else None,
+            "sections": list(self.outcome.event.data.get("sections", [])) if self.outcome else [],
+            "force_reference": self.force_reference,
+            "chasers": len(self.chasers),
+            "next_action": self.next_action,
+            "failure": self.failure,
+            "warnings": list(self.warnings),
+            "answers": self.answers,
+        }
+
+
+def is_open(request: Request) -> bool:
+    """Could a new reply belong to this request? (Withdrawn and never-sent ones cannot.)"""
+    types = {e.type for e in request.events}
+    return "withdrawn" not in types and bool(types & {"sending", "sent"})
+
+
+def replies(events: Iterable[Event]) -> list[Reply]:
+    """Replies in order, with the user's corrections (``marked``) applied to the latest one."""
+    found: list[Reply] = []
+    for event in events:
+        if event.type == "reply":
+            found.append(Reply(event, event.data.get("kind", "unknown")))
+        elif event.type == "reply_by_post":
+            found.append(Reply(event, event.data.get("kind", "successful")))
+        elif event.type == "marked" and found:
+            found[-1] = Reply(found[-1].event, event.data["kind"])
+        elif event.type == "marked":
+            found.append(Reply(event, event.data["kind"]))
+    return found
+
+
+def _day(event: Event, key: str = "on") -> date:
+    """The day an event happened: a recorded ``on`` date, else its time in London."""
+    value = event.data.get(key)
+    return date.fromisoformat(value) if value else london_date(event.at)
+
+
+def clock_facts(request: Request) -> tuple[date | None, list[clock.ClockFact]]:
+    """The receipt date and the clock-moving facts of a request, oldest first."""
+    sent: date | None = None
+    facts: list[clock.ClockFact] = []
+    marked = {id(r.event): r.kind for r in replies(request.events)}
+    for event in request.events:
+        key = event.data.get("key")
+        if event.type == "sent" and key == "request" and sent is None:
+            sent = london_date(event.at)
+            facts.append(clock.ClockFact("received", sent))
+        elif event.type == "sent" and key and key.startswith("clarify"):
+            facts.append(clock.ClockFact("clarification_received", london_date(event.at)))
+        elif event.type == "clarification_sent":
+            facts.append(clock.ClockFact("clarification_received", _day(event)))
+        elif event.type == "fee_paid":
+            facts.append(clock.ClockFact("fee_paid", _day(event)))
+        elif event.type == "extension_agreed":
+            until = event.data.get("until")
+            facts.append(clock.ClockFact("extension", _day(event),
+                                         date.fromisoformat(until) if until else None))
+        elif event.type in ("reply", "reply_by_post"):
+            kind = marked.get(id(event), event.data.get("kind"))
+            day = Reply(event, kind).day
+            if kind == "clarification":
+                facts.append(clock.ClockFact("clarification_requested", day))
+            elif kind == "fee":
+                facts.append(clock.ClockFact("fee_notice", day))
+            elif kind == "extension":
+                until = event.data.get("extension_until")
+                facts.append(clock.ClockFact("extension", day,
+                                             date.fromisoformat(until) if until else None))
+    facts.sort(key=lambda f: f.day)
+    return sent, facts
+
+
+def derive(request: Request, today: date) -> RequestStatus:
+    """Everything the board and the chaser need to know about one request."""
+    from foibot.outbox import letter_state
+
+    regime = request.force.regime
+    events = request.events
+    all_replies = [r for r in replies(events) if r.kind != "auto_reply"]
+    last = all_replies[-1] if all_replies else None
+    outcome = next((r for r in reversed(all_replies) if r.kind in SUBSTANTIVE), None)
+    force_ref = None
+    stated = None
+    for event in events:
+        if event.type == "reply" and event.data.get("force_reference"):
+            force_ref = event.data["force_reference"]
+        if event.type == "force_reference":
+            force_ref = event.data.get("reference")
+        if event.type == "reply" and event.data.get("stated_due"):
+            stated = date.fromisoformat(event.data["stated_due"])
+    chasers = tuple(e for e in events if e.type == "sent" and str(e.data.get("key", "")).startswith("chaser"))
+    answers: dict[str, float] = {}
+    for event in events:
+        if event.type == "answer":
+            answers.update(event.data.get("values", {}))
+
+    letter = letter_state(request, "request")
+    sent, facts = clock_facts(request)
+    deadline = clock.response_deadline(regime, facts, today=today) if sent else None
+    stand = clock.standing(deadline, sent, today) if deadline and sent else None
+    warnings = list(deadline.warnings) if deadline else []
+    stated_note = clock.compare_stated(stated, deadline) if stated and deadline else None
+
+    review_events = [e for e in events if e.type == "review_requested" or
+                     (e.type == "sent" and e.data.get("key") == "review")]
+    review_day = _day(review_events[-1]) if review_events else None
+    review_done = review_day is not None and any(
+        r.kind == "review_outcome" and r.day >= review_day for r in all_replies)
+    review_dl = clock.review_deadline(regime, review_day) if review_day and not review_done else None
+
+    failure = None
+    if any(e.type == "withdrawn" for e in events):
+        state, action = "withdrawn", "none"
+    elif letter.state in ("unsent", "sending", "uncertain") and sent is None:
+        state = letter.state
+        action = {"unsent": "send", "sending": "wait",
+                  "uncertain": "check uncertain send"}[letter.state]
+    elif letter.state == "failed":
+        state, action = "failed", "fix address"
+        failure = letter.detail
+    elif review_dl is not None:
+        state = "review"
+        late = today > review_dl.due if review_dl.due else False
+        action = ("complain to the Scottish Information Commissioner" if regime == "foisa"
+                  else "complain to the ICO") if late else "wait for internal review"
+    elif outcome is not None:
+        state = "responded"
+        if any(r.kind == "review_outcome" for r in all_replies):
+            action = "none"
+        elif outcome.kind in CONTESTABLE:
+            action = "consider internal review"
+        else:
+            action = "record answers" if outcome.kind == "successful" and not answers else "none"
+    elif deadline is not None and deadline.lapsed:
+        state, action = "lapsed", "none"
+    elif deadline is not None and deadline.paused == "clarification":
+        state, action = "clarification", "reply to clarification"
+    elif deadline is not None and deadline.paused == "fee":
+        state, action = "fee", "pay fee or withdraw"
+    elif stand is not None and stand.overdue:
+        state = "overdue"
+        action = "consider internal review" if stand.long_overdue else "chase"
+    else:
+        state, action = "awaiting", "wait"
+    return RequestStatus(
+        request=request, state=state, sent=sent, deadline=deadline, standing=stand,
+        last_reply=last, outcome=outcome, force_reference=force_ref, stated_due=stated,
+        stated_note=stated_note, next_action=action, warnings=tuple(warnings), chasers=chasers,
+        review_requested=review_day, review_deadline=review_dl, failure=failure, answers=answers,
+    )
+
+
+@dataclass(frozen=True)
+class Board:
+    rows: list[RequestStatus]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {key: 0 for key in SUMMARY_KEYS}
+        counts["total"] = len(self.rows)
+        for row in self.rows:
+            if row.responded:
+                counts["responded"] += 1
+            elif row.state in counts:
+                counts[row.state] += 1
+            else:
+                counts[row.state] = counts.get(row.state, 0) + 1
+        return counts
+
+    def headline(self) -> str:
+        s = self.summary
+        return (f"responded {s['responded']} of {s['total']} · overdue {s['overdue']} · "
+                f"awaiting {s['awaiting']} · clarification {s['clarification']} · "
+                f"failed {s['failed']}")
+
+
+def board(requests: Iterable[Request], today: date) -> Board:
+    return Board([derive(r, today) for r in requests])

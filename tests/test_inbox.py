@@ -1,0 +1,194 @@
+"""Receiving replies from a real IMAP server: storing, de-duplicating, matching, classifying."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from foibot import inbox
+from foibot.app import App
+from tests.helpers import QUESTION, cli, write_config
+from tests.replies import ACK, CLARIFY, REFUSAL, SUCCESS, reply_to
+
+
+def _send_campaign(tmp_path, capsys, smtp_server, imap_server):
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port),
+                       imap=(imap_server.host, imap_server.port, imap_server.username,
+                             imap_server.password))
+    assert cli(capsys, cfg, "campaign", "create", "sm", "--var", f"question={QUESTION}").code == 0
+    assert cli(capsys, cfg, "send", "sm").code == 0
+    app = App.load(cfg)
+    return cfg, app, {r.force.id: r for r in app.campaigns.requests("sm")}
+
+
+@pytest.fixture
+def sent(tmp_path, capsys, smtp_server, imap_server):
+    """A 44-force campaign sent through aiosmtpd, with the IMAP server (each kind) as inbox."""
+    return _send_campaign(tmp_path, capsys, smtp_server, imap_server)
+
+
+@pytest.fixture
+def sent_pymap(tmp_path, capsys, smtp_server, pymap_server):
+    return _send_campaign(tmp_path, capsys, smtp_server, pymap_server)
+
+
+def _replies(app):
+    return {r.force.id: [e for e in r.events if e.type == "reply"]
+            for r in app.campaigns.requests("sm")}
+
+
+def test_poll_files_and_classifies_replies(sent, capsys, imap_server):
+    cfg, app, reqs = sent
+    imap_server.deliver(reply_to(reqs["kent"], ACK.format(day="1 December 2026"),
+                                 headers={"Auto-Submitted": "auto-replied"}))
+    imap_server.deliver(reply_to(reqs["dorset"], SUCCESS, thread=False,
+                                 subject=f"Your request {reqs['dorset'].reference} - response"))
+    # only the plus address identifies this one
+    imap_server.deliver(reply_to(reqs["essex"], REFUSAL, thread=False, subject="FOI 2026/01234",
+                                 to=f"jane+{reqs['essex'].reference.lower()}@newsroom.example"))
+    # from the force's domain, no reference at all: the only open request to that force
+    imap_server.deliver(reply_to(reqs["surrey"], CLARIFY, thread=False, subject="Your FOI request",
+                                 sender="Records <records@surrey.pnn.police.uk>"))
+    # nobody we know
+    imap_server.deliver(reply_to(reqs["kent"], "Buy cheap pens", thread=False, subject="Offer",
+                                 sender="sales@pens.example"))
+    r = cli(capsys, cfg, "poll")
+    assert r.code == 0, r.err
+    assert r.out.strip() == "5 new: 4 matched, 1 triage, 0 bounce"
+    got = _replies(App.load(cfg))
+    assert [e.data["kind"] for e in got["kent"]] == ["acknowledgement"]
+    assert [e.data["kind"] for e in got["dorset"]] == ["successful"]
+    assert got["dorset"][0].data["matched_by"] == "reference"
+    assert got["essex"][0].data["kind"] == "rejected" and got["essex"][0].data["sections"] == ["12"]
+    assert got["essex"][0].data["matched_by"] == "plus-address"
+    assert got["surrey"][0].data["kind"] == "clarification"
+    assert got["surrey"][0].data["matched_by"] == "domain"
+    # stored before interpreted: every message's raw bytes are on disk
+    assert len(list((app.store.root / "mail").glob("*.eml"))) == 5
+    r = cli(capsys, cfg, "triage", "--json")
+    rows = json.loads(r.out)
+    assert len(rows) == 1 and rows[0]["from"] == "sales@pens.example"
+    # a second poll brings nothing new and files nothing twice
+    r = cli(capsys, cfg, "poll")
+    assert r.out.strip().startswith("0 new")
+    assert sum(len(v) for v in _replies(App.load(cfg)).values()) == 4
+    # assign files the triaged message and learns the sender
+    r = cli(capsys, cfg, "assign", rows[0]["id"], reqs["kent"].reference)
+    assert r.code == 0
+    assert len(_replies(App.load(cfg))["kent"]) == 2
+
+
+def test_read_flags_untouched_and_bounce_marks_delivery_failed(sent, capsys, imap_server):
+    cfg, app, reqs = sent
+    from email.message import EmailMessage
+    from foibot.followup import original
+    mid, subject = original(reqs["cambridgeshire"])
+    dsn = (
+        "From: MAILER-DAEMON@mx.newsroom.example\r\nTo: jane@newsroom.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <bounce1@mx>\r\n"
+        "Date: Tue, 01 Dec 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message "
+        "could not be delivered.\r\n\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+        "Final-Recipient: rfc822; foi@cambs.pnn.police.uk\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n"
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {mid}\r\nSubject: {subject}\r\n\r\n"
+        "--B--\r\n"
+    ).encode()
+    uid = imap_server.deliver(dsn)
+    r = cli(capsys, cfg, "poll")
+    assert r.out.strip() == "1 new: 1 matched, 0 triage, 1 bounce"
+    with imap_server.connect() as client:
+        client.select_folder("INBOX", readonly=True)
+        assert b"\\Seen" not in client.get_flags([uid])[uid]
+    r = cli(capsys, cfg, "status", "sm", "--json")
+    rows = {x["force"]: x for x in json.loads(r.out)["requests"]}
+    assert rows["cambridgeshire"]["state"] == "failed"
+    assert rows["cambridgeshire"]["next_action"] == "fix address"
+    assert json.loads(r.out)["summary"]["failed"] == 1
+
+
+def test_uidvalidity_change_does_not_duplicate(sent_pymap, capsys, pymap_server):
+    cfg, app, reqs = sent_pymap
+    raws = [reply_to(reqs[f], ACK.format(day="1 December"), headers={"Auto-Submitted": "auto-replied"})
+            for f in ("kent", "dorset", "essex")]
+    for raw in raws:
+        pymap_server.deliver(raw)
+    assert cli(capsys, cfg, "poll").out.startswith("3 new")
+    pymap_server.restart()  # new UIDVALIDITY, empty mailbox
+    for raw in raws + [reply_to(reqs["surrey"], SUCCESS)]:
+        pymap_server.deliver(raw)
+    r = cli(capsys, cfg, "poll")
+    assert r.out.strip().startswith("1 new: 1 matched"), r.out
+    assert len(inbox.MailIndex(App.load(cfg)).all()) == 4
+
+
+def test_connection_cut_mid_fetch_then_rerun_stores_each_once(sent_pymap, capsys, pymap_server, tcp_cutter):
+    cfg, app, reqs = sent_pymap
+    for f in list(reqs)[:12]:
+        pymap_server.deliver(reply_to(reqs[f], SUCCESS + "x" * 2000))
+    cutter = tcp_cutter(pymap_server)
+    text = cfg.read_text().replace(f"port = {pymap_server.port}", f"port = {cutter.port}")
+    cfg.write_text(text.replace("[imap]", "[imap]\nbatch_size = 3"))
+    # every connection is cut inside its second batch's message literal
+    cutter.cut_after(12000, after=b"BODY[] {")
+    r = cli(capsys, cfg, "poll")
+    assert cutter.cuts >= 1, (r, cfg.read_text())
+    stored_after_cut = len(inbox.MailIndex(App.load(cfg)).all())
+    assert 3 <= stored_after_cut
+    cutter.disarm()
+    r = cli(capsys, cfg, "poll")
+    assert r.code == 0, r.err
+    index = inbox.MailIndex(App.load(cfg)).all()
+    assert len(index) == 12
+    assert sum(len(v) for v in _replies(App.load(cfg)).values()) == 12
+
+
+def test_poll_killed_then_rerun_loses_nothing(sent_pymap, capsys, pymap_server):
+    cfg, app, reqs = sent_pymap
+    for f in reqs:
+        pymap_server.deliver(reply_to(reqs[f], SUCCESS))
+    cfg.write_text(cfg.read_text().replace("[imap]", "[imap]\nbatch_size = 2"))
+    proc = subprocess.Popen([sys.executable, "-m", "foibot", "--config", str(cfg), "poll"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ})
+    deadline = time.monotonic() + 20
+    mail = app.store.root / "mail"
+    while time.monotonic() < deadline and len(list(mail.glob("*.eml"))) < 6:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    r = cli(capsys, cfg, "poll")
+    assert r.code == 0, r.err
+    a = App.load(cfg)
+    assert len(inbox.MailIndex(a).all()) == 44
+    got = _replies(a)
+    assert all(len(v) == 1 for v in got.values()), {k: len(v) for k, v in got.items()}
+
+
+def test_hostile_attachment_names_are_stored_safely(sent_pymap, capsys, pymap_server):
+    cfg, app, reqs = sent_pymap
+    for name in ("../../x", "/etc/passwd", "a\x00b.pdf", "n" * 2000 + ".csv"):
+        pymap_server.deliver(reply_to(reqs["kent"], SUCCESS, attachment=(name, "text/csv", b"year,n\n2015,4\n")))
+    r = cli(capsys, cfg, "poll")
+    assert r.code == 0, r.err
+    root = app.store.root / "attachments"
+    files = [p for p in root.rglob("*") if p.is_file()]
+    assert len(files) == 4
+    for p in files:
+        assert root in p.resolve().parents
+        assert len(p.name) <= 255 and "\x00" not in p.name
+    assert not (app.store.root.parent / "x").exists()
+
+
+def test_dead_imap_server_is_one_line(tmp_path, capsys):
+    cfg = write_config(tmp_path, imap=("127.0.0.1", 1, "u", "p"))
+    r = cli(capsys, cfg, "poll")
+    assert r.code == 1 and len(r.err.strip().splitlines()) == 1 and "cannot connect" in r.err
