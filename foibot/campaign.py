@@ -151,7 +151,7 @@ class Campaigns:
     def requests(self, name: str) -> list[Request]:
         """Every request of the campaign, each with its events in order."""
         with self.store.db(self._path(name), write=False) as db:
-            docs = db.table("requests").all()
+            docs = sorted(db.table("requests").all(), key=lambda d: d.doc_id)
             events = [Event.from_doc(e) for e in db.table("events").all()]
         by_ref: dict[str, list[Event]] = {}
         for event in sorted(events, key=lambda e: e.seq):
@@ -182,7 +182,7 @@ class Campaigns:
         path = self._path(campaign)
         with self.store.db(path) as db:
             table = db.table("events")
-            docs = db.table("requests").all()
+            docs = sorted(db.table("requests").all(), key=lambda d: d.doc_id)
             all_events = sorted((Event.from_doc(e) for e in table.all()), key=lambda e: e.seq)
             by_ref: dict[str, list[Event]] = {}
             for event in all_events:

@@ -306,11 +306,14 @@ def file_reply(app: App, request: Request, data: dict[str, Any]) -> bool:
     return bool(app.campaigns.transact(request.campaign, decide, now=app.now()))
 
 
-def poll(app: App, *, progress: Progress | None = None) -> PollSummary:
-    """One pass: fetch, store, interpret."""
-    with Mailbox(app.config.imap) as mailbox:
-        summary = fetch(app, mailbox, progress=progress)
-        settle_uncertain(app, mailbox)
+def poll(app: App, *, progress: Progress | None = None,
+         mailbox: Mailbox | None = None) -> PollSummary:
+    """One pass: fetch, store, interpret. A long-lived caller may keep ``mailbox`` open."""
+    if mailbox is None:
+        with Mailbox(app.config.imap) as own:
+            return poll(app, progress=progress, mailbox=own)
+    summary = fetch(app, mailbox, progress=progress)
+    settle_uncertain(app, mailbox)
     return interpret(app, summary)
 
 

@@ -95,7 +95,7 @@ class BufferedJSONStorage(Storage):
 
     def close(self) -> None:
         if self._dirty and self._data is not None:
-            text = json.dumps(self._data, ensure_ascii=False, sort_keys=True, indent=1)
+            text = json.dumps(self._data, ensure_ascii=False, separators=(",", ":"))
             atomic_write_bytes(self.path, text.encode("utf-8"))
             self._dirty = False
 

@@ -60,6 +60,8 @@ def pymap_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PymapSer
 def pymap_server(pymap_session: PymapServer) -> PymapServer:
     """pymap with an empty INBOX and no other folders (UIDs go on counting; ``restart()``
     starts again from 101 with a new UIDVALIDITY)."""
+    if not pymap_session.running:  # an earlier test stopped it
+        pymap_session.start(port=pymap_session.port)
     pymap_session.empty()
     return pymap_session
 

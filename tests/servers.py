@@ -343,6 +343,10 @@ class PymapServer(ImapServer):
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def start(self, *, port: int | None = None) -> PymapServer:
         def launch(chosen: int) -> subprocess.Popen[bytes]:
             argv = [

@@ -29,6 +29,7 @@ app = typer.Typer(
 
 # Modules that register commands, in the order they appear in --help.
 COMMAND_MODULES = (
+    "demo",
     "init",
     "forces",
     "campaign",
@@ -39,6 +40,7 @@ COMMAND_MODULES = (
     "status",
     "record",
     "due",
+    "report",
 )
 
 

@@ -12,7 +12,9 @@ from rich.console import Console
 from foibot.app import App
 from foibot.cli import config_path
 
-console = Console(highlight=False, soft_wrap=False)
+# Piped output (scripts, CI logs) gets a wide table instead of an 80-column squeeze.
+console = Console(highlight=False, soft_wrap=False,
+                  width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, highlight=False)
 
 

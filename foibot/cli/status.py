@@ -11,7 +11,7 @@ from foibot import timeline
 from foibot.app import App
 from foibot.cli.common import console, load_app, print_json
 from foibot.errors import UsageError
-from foibot.status import Board, board
+from foibot.status import Board, RequestStatus, board
 from foibot.timeutil import today
 
 STATE_STYLE = {"responded": "green", "overdue": "red", "failed": "red bold",
@@ -33,6 +33,31 @@ def load_board(app: App, name: str | None) -> tuple[str, Board]:
     return name, board(app.campaigns.requests(name), today())
 
 
+def render_board(b: Board, rows: list[RequestStatus] | None = None) -> None:
+    """The headline, then one row per force."""
+    typer.echo(b.headline())
+    table = Table(show_lines=False, pad_edge=False)
+    for col in ("force", "reference", "state", "sent", "due", "left/late", "last reply",
+                "their ref", "next action"):
+        table.add_column(col, overflow="fold")
+    for r in b.rows if rows is None else rows:
+        st = r.standing
+        if st is None or r.state not in ("awaiting", "overdue"):
+            when = ""
+        else:
+            when = f"{st.working_days_late} late" if st.overdue else f"{st.working_days_left} left"
+        due = r.due.isoformat() if r.due else ""
+        if r.stated_due and r.stated_due != r.due:
+            due += f" (force: {r.stated_due.isoformat()})"
+        last = f"{r.last_reply.kind} {r.last_reply.day:%d %b}" if r.last_reply else ""
+        style = STATE_STYLE.get(r.state, "")
+        table.add_row(r.request.force.name, r.request.reference,
+                      f"[{style}]{r.state}[/]" if style else r.state,
+                      r.sent.isoformat() if r.sent else "", due, when, last,
+                      r.force_reference or "", r.next_action)
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def status(
@@ -51,25 +76,7 @@ def register(app: typer.Typer) -> None:
             print_json({"campaign": name, "today": today().isoformat(), "summary": b.summary,
                         "requests": [r.as_dict() for r in rows]})
             return
-        typer.echo(b.headline())
-        table = Table(show_lines=False, pad_edge=False)
-        for col in ("force", "reference", "state", "sent", "due", "left/late", "last reply",
-                    "their ref", "next action"):
-            table.add_column(col, overflow="fold")
-        for r in rows:
-            st = r.standing
-            when = "" if st is None else (f"{st.working_days_late} late" if st.overdue
-                                          else f"{st.working_days_left} left")
-            due = r.due.isoformat() if r.due else ""
-            if r.stated_due and r.stated_due != r.due:
-                due += f" (force: {r.stated_due.isoformat()})"
-            last = f"{r.last_reply.kind} {r.last_reply.day:%d %b}" if r.last_reply else ""
-            style = STATE_STYLE.get(r.state, "")
-            table.add_row(r.request.force.name, r.request.reference,
-                          f"[{style}]{r.state}[/]" if style else r.state,
-                          r.sent.isoformat() if r.sent else "", due, when, last,
-                          r.force_reference or "", r.next_action)
-        console.print(table)
+        render_board(b, rows)
 
     @app.command()
     def show(ctx: typer.Context, reference: str,
