@@ -1,0 +1,51 @@
+"""`foibot demo`, the README's first command, as a newcomer runs it."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            data = cmdline.read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if text in data and "pymap" in data:
+            found.append(data)
+    return found
+
+
+def test_demo_ends_with_32_of_44_and_leaves_nothing_running(tmp_path):
+    state = tmp_path / "demo"
+    done = subprocess.run([sys.executable, "-m", "foibot", "demo", "--state", str(state)],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[-1] == "responded: 32 of 44"
+    assert any(line.startswith("responded 32 of 44 · overdue") for line in lines)
+    assert "Traceback" not in done.stderr
+    # the servers were real and are gone: their ports refuse connections now
+    smtp, imap = map(int, re.search(r"SMTP on 127.0.0.1:(\d+), IMAP on 127.0.0.1:(\d+)",
+                                    done.stdout).groups())
+    for port in (smtp, imap):
+        with socket.socket() as s:
+            s.settimeout(1)
+            assert s.connect_ex(("127.0.0.1", port)) != 0
+    assert not _processes_mentioning(f"--port\x00{imap}")
+    # the board's numbers come from real state: the state dir holds the mail and letters
+    assert len(list((state / "state" / "mail").glob("*.eml"))) >= 44
+    assert len(list((state / "state" / "outbox" / "social-media").glob("*.eml"))) >= 44
+
+
+def test_demo_help_says_what_it_does():
+    done = subprocess.run([sys.executable, "-m", "foibot", "demo", "--help"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0
+    assert "44-force campaign" in done.stdout and "loopback" in done.stdout

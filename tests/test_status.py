@@ -1,0 +1,196 @@
+"""The board and the timeline, over campaigns built from real events."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+import pytest
+
+from foibot import demo
+from foibot.app import App
+from foibot.campaign import Request
+from foibot.events import Event
+from foibot.registry import Registry
+from foibot.status import derive
+from tests.helpers import QUESTION, cli, write_config
+
+T0 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+
+
+def _request(regime: str = "foia", *events: tuple[str, dict, datetime]) -> Request:
+    force = Registry.from_config().get("police-scotland" if regime == "foisa" else "kent")
+    evs = [Event(1, "FOI-AAAAA", "created", T0, {}),
+           Event(2, "FOI-AAAAA", "sending", T0, {"key": "request", "message_id": "<m@x>"}),
+           Event(3, "FOI-AAAAA", "sent", T0, {"key": "request", "message_id": "<m@x>"})]
+    for i, (type_, data, at) in enumerate(events, start=4):
+        evs.append(Event(i, "FOI-AAAAA", type_, at, data))
+    return Request("FOI-AAAAA", "c", force, tuple(evs))
+
+
+def _reply(kind: str, day: str, **data) -> tuple[str, dict, datetime]:
+    at = datetime.fromisoformat(f"{day}T10:00:00+00:00")
+    return ("reply", {"kind": kind, "date": at.isoformat(), **data}, at)
+
+
+def test_awaiting_then_overdue_then_long_overdue():
+    req = _request()
+    assert derive(req, date(2026, 12, 30)).state == "awaiting"
+    st = derive(req, date(2026, 12, 31))
+    assert st.due == date(2026, 12, 31) and st.state == "awaiting"
+    st = derive(req, date(2027, 1, 5))
+    assert st.state == "overdue" and st.next_action == "chase"
+    # 1 Jan, and Mon 4 Jan (Scotland's 2 January substitute) are not FOIA working days
+    assert st.standing.working_days_late == 1
+    st = derive(req, date(2027, 2, 15))
+    assert st.standing.long_overdue and st.next_action == "consider internal review"
+
+
+def test_acknowledgement_is_not_an_answer_and_stated_date_is_kept():
+    req = _request("foia", _reply("acknowledgement", "2026-12-02", stated_due="2026-12-29"))
+    st = derive(req, date(2027, 1, 6))
+    assert st.state == "overdue" and not st.responded
+    assert st.stated_due == date(2026, 12, 29) and st.due == date(2026, 12, 31)
+    assert "force says 2026-12-29, the Act gives 2026-12-31" in st.stated_note
+
+
+def test_clarification_stops_the_clock_and_restarts_it():
+    asked = _request("foia", _reply("clarification", "2026-12-04"))
+    st = derive(asked, date(2027, 3, 1))
+    assert st.state == "clarification" and st.next_action == "reply to clarification"
+    assert st.due is None
+    answered = _request("foia", _reply("clarification", "2026-12-04"),
+                        ("clarification_sent", {"on": "2027-01-11"}, T0))
+    st = derive(answered, date(2027, 1, 12))
+    assert st.state == "awaiting"
+    assert st.due == date(2027, 2, 8)  # 20 working days after Mon 11 Jan 2027
+
+
+def test_fee_extension_withdrawn_and_marked():
+    fee = derive(_request("foia", _reply("fee", "2026-12-04")), date(2026, 12, 20))
+    assert fee.state == "fee"
+    ext = derive(_request("foia", _reply("extension", "2026-12-30", extension_until="2027-02-01")),
+                 date(2027, 1, 20))
+    assert ext.state == "awaiting" and ext.due == date(2027, 2, 1)
+    scot = derive(_request("foisa", _reply("extension", "2026-12-30", extension_until="2027-02-01")),
+                  date(2027, 1, 20))
+    assert scot.due != date(2027, 2, 1) and any("FOISA" in w for w in scot.warnings)
+    gone = derive(_request("foia", ("withdrawn", {}, T0)), date(2027, 1, 20))
+    assert gone.state == "withdrawn" and gone.next_action == "none"
+    corrected = derive(_request("foia", _reply("unknown", "2026-12-10"),
+                                ("marked", {"kind": "not_held"}, T0)), date(2026, 12, 11))
+    assert corrected.responded and corrected.outcome.kind == "not_held"
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory, smtp_session, pymap_session):
+    """The demo's 44-force script, played through aiosmtpd and pymap (once per module)."""
+    smtp_server, pymap_server = smtp_session, pymap_session
+    smtp_server.reset()
+    pymap_server.empty()
+    tmp_path = tmp_path_factory.mktemp("played")
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port),
+                       imap=(pymap_server.host, pymap_server.port, pymap_server.username,
+                             pymap_server.password))
+    app = App.load(cfg)
+    with demo.simulated_now(demo.START):
+        app.campaigns.create("sm", forces=app.registry.group("default"), group="default",
+                             template=None, variables={"question": QUESTION}, now=app.now())
+    demo.play(app, "sm", pymap_server.deliver)
+    return cfg, app
+
+
+def test_board_of_a_played_campaign_32_of_44(played, capsys, monkeypatch):
+    cfg, app = played
+    monkeypatch.setenv("FOIBOT_NOW", "2027-01-20T12:00:00+00:00")
+    r = cli(capsys, cfg, "status", "sm")
+    assert r.code == 0, r.err
+    first = r.out.splitlines()[0]
+    assert first.startswith("responded 32 of 44 · overdue ")
+    data = json.loads(cli(capsys, cfg, "status", "sm", "--json").out)
+    s = data["summary"]
+    assert (s["total"], s["responded"], s["failed"]) == (44, 32, 1)
+    assert s["overdue"] + s["awaiting"] + s["clarification"] + s["failed"] == 12
+    rows = {x["force"]: x for x in data["requests"]}
+    for row in rows.values():
+        assert {"force", "reference", "state", "sent", "due", "working_days_late",
+                "last_reply_kind", "next_action"} <= row.keys()
+    assert rows["bedfordshire"]["state"] == "failed"
+    assert rows["bedfordshire"]["next_action"] == "fix address"
+    assert rows["humberside"]["state"] == "overdue"          # acknowledged only
+    assert rows["humberside"]["last_reply_kind"] == "acknowledgement"
+    assert rows["humberside"]["next_action"] == "chase"
+    assert rows["merseyside"]["outcome"] == "rejected" and rows["merseyside"]["sections"] == ["12"]
+    assert rows["merseyside"]["next_action"] == "consider internal review"
+    assert rows["cleveland"]["outcome"] == "partially_successful"
+    assert "40(2)" in rows["cleveland"]["sections"]
+    # the force that asked for clarification got an answer, and its clock restarted
+    dorset = rows["dorset"]
+    assert dorset["state"] == "responded" and dorset["due"] > "2026-12-31"
+    assert all(x["sent"] == "2026-12-01" for x in rows.values())
+    overdue = json.loads(cli(capsys, cfg, "status", "sm", "--json", "--overdue").out)["requests"]
+    assert overdue and all(x["state"] == "overdue" for x in overdue)
+    one = json.loads(cli(capsys, cfg, "status", "sm", "--json", "--force", "kent").out)
+    assert [x["force"] for x in one["requests"]] == ["kent"]
+
+
+def test_show_explains_the_deadline(played, capsys, monkeypatch):
+    cfg, app = played
+    monkeypatch.setenv("FOIBOT_NOW", "2027-01-20T12:00:00+00:00")
+    ref = next(r.reference for r in app.campaigns.requests("sm") if r.force.id == "humberside")
+    r = cli(capsys, cfg, "show", ref)
+    assert r.code == 0, r.err
+    assert "Fri 25 Dec 2026: Christmas Day" in r.out
+    assert "reply: acknowledgement" in r.out
+    assert "sent request" in r.out
+
+
+def test_record_moves_the_clock(tmp_path, capsys, smtp_server, monkeypatch):
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port))
+    monkeypatch.setenv("FOIBOT_NOW", "2026-12-01T10:00:00+00:00")
+    assert cli(capsys, cfg, "campaign", "create", "c", "--var", f"question={QUESTION}").code == 0
+    assert cli(capsys, cfg, "send", "c", "--force", "kent").code == 0
+    ref = next(r.reference for r in App.load(cfg).campaigns.requests("c") if r.force.id == "kent")
+    r = cli(capsys, cfg, "record", ref, "extension_agreed", "--until", "2027-01-29")
+    assert r.code == 0
+    monkeypatch.setenv("FOIBOT_NOW", "2027-01-20T10:00:00+00:00")
+    row = json.loads(cli(capsys, cfg, "status", "c", "--json", "--force", "kent").out)["requests"][0]
+    assert row["due"] == "2027-01-29" and row["state"] == "awaiting"
+    r = cli(capsys, cfg, "record", ref, "withdrawn")
+    row = json.loads(cli(capsys, cfg, "status", "c", "--json", "--force", "kent").out)["requests"][0]
+    assert row["state"] == "withdrawn"
+    r = cli(capsys, cfg, "record", ref, "eaten_by_dog")
+    assert r.code == 2 and "expected one of" in r.err
+
+
+def test_clarify_sends_threaded_letter_and_restarts_clock(tmp_path, capsys, smtp_server,
+                                                         pymap_server, monkeypatch):
+    from tests.replies import CLARIFY, reply_to
+    import email
+    import email.policy
+
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port),
+                       imap=(pymap_server.host, pymap_server.port, pymap_server.username,
+                             pymap_server.password))
+    monkeypatch.setenv("FOIBOT_NOW", "2026-12-01T10:00:00+00:00")
+    cli(capsys, cfg, "campaign", "create", "c", "--var", f"question={QUESTION}")
+    assert cli(capsys, cfg, "send", "c", "--force", "kent").code == 0
+    kent = next(r for r in App.load(cfg).campaigns.requests("c") if r.force.id == "kent")
+    question = reply_to(kent, CLARIFY, sender="Disclosure <disclosure@kent.police.uk>")
+    pymap_server.deliver(question)
+    monkeypatch.setenv("FOIBOT_NOW", "2026-12-03T10:00:00+00:00")
+    assert cli(capsys, cfg, "poll").out.startswith("1 new: 1 matched")
+    text = tmp_path / "c.txt"
+    text.write_text("I mean posts that led to a misconduct investigation.")
+    monkeypatch.setenv("FOIBOT_NOW", "2026-12-07T10:00:00+00:00")
+    r = cli(capsys, cfg, "clarify", kent.reference, "--text-file", str(text))
+    assert r.code == 0, r.out + r.err
+    sent = email.message_from_bytes(smtp_server.messages[-1].data, policy=email.policy.default)
+    asked = email.message_from_bytes(question, policy=email.policy.default)
+    assert sent["In-Reply-To"] == asked["Message-ID"]
+    assert sent["To"] == "disclosure@kent.police.uk"
+    assert "misconduct investigation" in sent.get_content()
+    row = json.loads(cli(capsys, cfg, "status", "c", "--json", "--force", "kent").out)["requests"][0]
+    assert row["state"] == "awaiting" and row["due"] == "2027-01-08"  # 25, 28 Dec, 1 and 4 Jan not counted
+    # never twice: a second clarify is a new letter (clarify-2), the first is not resent
+    assert len(smtp_server.messages) == 2
