@@ -314,6 +314,7 @@ def poll(app: App, *, progress: Progress | None = None,
             return poll(app, progress=progress, mailbox=own)
     summary = fetch(app, mailbox, progress=progress)
     settle_uncertain(app, mailbox)
+    save_sent(app, mailbox)
     return interpret(app, summary)
 
 
@@ -361,3 +362,32 @@ def settle_uncertain(app: App, mailbox: Mailbox) -> int:
             app.campaigns.append(name, entries, now=app.now())
             settled += len(entries)
     return settled
+
+
+def save_sent(app: App, mailbox: Mailbox) -> int:
+    """With ``save_sent``, put a copy of each letter sent into the Sent folder, as mail
+    clients do, once (a ``saved`` event remembers it)."""
+    imap = app.config.section("imap")
+    folder = imap["sent_folder"]
+    if not (folder and imap["save_sent"]):
+        return 0
+    saved = 0
+    for name in app.campaigns.names():
+        entries = []
+        for req in app.campaigns.requests(name):
+            done = {e.data.get("message_id") for e in req.events if e.type == "saved"}
+            paths = {e.data.get("message_id"): e.data.get("path") for e in req.events
+                     if e.type == "sending"}
+            for event in req.events:
+                mid = event.data.get("message_id")
+                if event.type == "sent" and mid not in done and paths.get(mid):
+                    path = Path(paths[mid])
+                    if path.exists():
+                        mailbox.append(folder, path.read_bytes())
+                        entries.append((req.reference, "saved", {"message_id": mid,
+                                                                 "folder": folder}))
+                        done.add(mid)
+        if entries:
+            app.campaigns.append(name, entries, now=app.now())
+            saved += len(entries)
+    return saved

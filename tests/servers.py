@@ -291,7 +291,10 @@ class ImapServer:
         with self._helper() as client:
             names = [name for _, _, name in client.list_folders() if name.upper() != "INBOX"]
             for name in sorted(names, key=len, reverse=True):
-                client.delete_folder(name)
+                try:
+                    client.delete_folder(name)
+                except client.Error:  # a \\Noselect parent that went with its child
+                    pass
             client.select_folder("INBOX")
             everything = client.search("ALL")
             if everything:

@@ -192,3 +192,57 @@ def test_dead_imap_server_is_one_line(tmp_path, capsys):
     cfg = write_config(tmp_path, imap=("127.0.0.1", 1, "u", "p"))
     r = cli(capsys, cfg, "poll")
     assert r.code == 1 and len(r.err.strip().splitlines()) == 1 and "cannot connect" in r.err
+
+
+def test_mark_seen_processed_folder_and_sent_copies(sent_pymap, capsys, pymap_server):
+    cfg, app, reqs = sent_pymap
+    cfg.write_text(cfg.read_text().replace(
+        "[imap]", '[imap]\nmark_seen = true\nprocessed_folder = "FOI/Done"\n'
+                  'sent_folder = "Sent"\nsave_sent = true'))
+    pymap_server.deliver(reply_to(reqs["kent"], SUCCESS))
+    r = cli(capsys, cfg, "poll")
+    assert r.out.startswith("1 new"), r.err
+    with pymap_server.connect() as client:
+        assert client.select_folder("INBOX", readonly=True)[b"EXISTS"] == 0
+        client.select_folder("FOI/Done", readonly=True)
+        uids = client.search("ALL")
+        assert len(uids) == 1 and b"\\Seen" in client.get_flags(uids)[uids[0]]
+        assert client.select_folder("Sent", readonly=True)[b"EXISTS"] == 44
+    cli(capsys, cfg, "poll")  # copies are saved once
+    with pymap_server.connect() as client:
+        assert client.select_folder("Sent", readonly=True)[b"EXISTS"] == 44
+
+
+def test_force_reference_learned_and_campaigns_kept_apart(tmp_path, capsys, smtp_server, pymap_server):
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port),
+                       imap=(pymap_server.host, pymap_server.port, pymap_server.username,
+                             pymap_server.password))
+    for name in ("a", "b"):
+        assert cli(capsys, cfg, "campaign", "create", name, "--var", f"question={QUESTION}").code == 0
+        assert cli(capsys, cfg, "send", name, "--force", "kent").code == 0
+    app = App.load(cfg)
+    ka = next(r for r in app.campaigns.requests("a") if r.force.id == "kent")
+    kb = next(r for r in app.campaigns.requests("b") if r.force.id == "kent")
+    # an acknowledgement naming campaign b's request and the force's own reference
+    pymap_server.deliver(reply_to(kb, ACK.format(day="1 December") + "\n\nOur reference: FOI 2026/04321",
+                                  thread=False, subject=f"Acknowledgement {kb.reference} - FOI 2026/04321"))
+    # a reply with no reference from the force's domain: two open requests to Kent -> triage
+    pymap_server.deliver(reply_to(ka, SUCCESS, thread=False, subject="Your request"))
+    r = cli(capsys, cfg, "poll")
+    assert r.out.strip().startswith("2 new: 1 matched, 1 triage"), r.out
+    got_b = [e for e in App.load(cfg).campaigns.find(kb.reference).events if e.type == "reply"]
+    assert got_b and got_b[0].data["force_reference"] == "FOI 2026/04321"
+    # later the force quotes only its own reference: filed under b, never under a
+    pymap_server.deliver(reply_to(kb, SUCCESS, thread=False, sender="web@kent-police.example",
+                                  subject="Response to FOI 2026/04321"))
+    r = cli(capsys, cfg, "poll")
+    assert r.out.strip().startswith("1 new: 1 matched"), r.out
+    after = App.load(cfg)
+    assert len([e for e in after.campaigns.find(kb.reference).events if e.type == "reply"]) == 2
+    assert not [e for e in after.campaigns.find(ka.reference).events if e.type == "reply"]
+    # the user corrects a classification; the override is an event and wins
+    r = cli(capsys, cfg, "mark", kb.reference, "partially_successful")
+    assert r.code == 0
+    row = json.loads(cli(capsys, cfg, "status", "b", "--json", "--force", "kent").out)["requests"][0]
+    assert row["outcome"] == "partially_successful"
+    assert cli(capsys, cfg, "mark", kb.reference, "great").code == 2
