@@ -54,14 +54,20 @@ class LetterState:
 
 
 def letter_state(request: Request, key: str) -> LetterState:
+    """Replay the events of one letter. A bounce of the request letter counts as a failure;
+    an ``address_changed`` after a failure makes the letter sendable again."""
     state, message_id, path, detail, attempts = "unsent", None, None, None, 0
     sending: Event | None = None
     for event in request.events:
-        if event.data.get("key") != key:
-            if event.type == "address_changed" and state == "failed":
-                state = "unsent"  # a fixed address makes a rejected letter sendable again
+        bounced = (event.type == "reply" and event.data.get("kind") == "bounce"
+                   and key == "request" and state == "sent")
+        if bounced:
+            state, detail = "failed", event.data.get("bounce_reason") or "bounced"
+        elif event.type == "address_changed" and state == "failed":
+            state = "unsent"
+        elif event.data.get("key") != key:
             continue
-        if event.type == "sending":
+        elif event.type == "sending":
             state, sending = "sending", event
             message_id, path = event.data.get("message_id"), event.data.get("path")
             attempts += 1
@@ -70,14 +76,6 @@ def letter_state(request: Request, key: str) -> LetterState:
         elif event.type == "send_failed":
             state = "failed" if event.data.get("permanent") else "deferred"
             detail = event.data.get("response")
-    if request.events and key == "request" and state == "sent":
-        for event in request.events:
-            if event.type == "reply" and event.data.get("kind") == "bounce" and \
-                    event.data.get("in_reply_to_key", "request") == "request":
-                state, detail = "failed", event.data.get("bounce_reason") or "bounced"
-        for event in request.events:
-            if event.type == "address_changed" and sending and event.seq > sending.seq:
-                state = "unsent"
     if state == "sending" and sending is not None:
         state = "sending" if _alive(sending) else "uncertain"
     return LetterState(state, message_id, path, detail, attempts)
@@ -291,7 +289,11 @@ class Outbox:
         backoff_seconds: float = 2.0,
         rate_per_minute: float = 0,
         sleep: Callable[[float], None] = time.sleep,
+        guard: Callable[[Request, "Outgoing"], str | None] | None = None,
     ) -> None:
+        """``guard(request, letter)``, if given, runs under the lock with the request as it is
+        now and returns why the letter must not go after all (None: send it), so a decision
+        taken before the lock (a chaser) is checked again where no other process can act."""
         self.campaigns = campaigns
         self.campaign = campaign
         self.sender = sender
@@ -301,6 +303,7 @@ class Outbox:
         self.backoff = backoff_seconds
         self.interval = 60.0 / rate_per_minute if rate_per_minute else 0.0
         self.sleep = sleep
+        self.guard = guard
         self._last_send = 0.0
 
     def send_all(
@@ -359,6 +362,10 @@ class Outbox:
                 return []
             if st.state == "sending":
                 verdict.append("being sent by another foibot process")
+                return []
+            why = self.guard(current, out) if self.guard is not None else None
+            if why:
+                verdict.append(f"not sent: {why}")
                 return []
             if st.state == "uncertain" and not resend_uncertain:
                 verdict.append("uncertain: a crash interrupted sending; check the force's"

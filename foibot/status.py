@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from foibot import clock
 from foibot.campaign import Request
 from foibot.events import Event
-from foibot.timeutil import london_date
+from foibot.timeutil import from_iso, london_date
 
 SUBSTANTIVE = frozenset({"successful", "partially_successful", "not_held", "rejected"})
 CONTESTABLE = frozenset({"partially_successful", "rejected"})
@@ -34,7 +34,6 @@ class Reply:
     @property
     def day(self) -> date:
         raw = self.event.data.get("date") or self.event.data.get("received")
-        from foibot.timeutil import from_iso
         return london_date(from_iso(raw)) if raw else london_date(self.event.at)
 
 

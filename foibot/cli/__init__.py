@@ -24,7 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+    rich_markup_mode="rich",
 )
 
 # Modules that register commands, in the order they appear in --help.
@@ -40,6 +40,8 @@ COMMAND_MODULES = (
     "status",
     "record",
     "due",
+    "chase",
+    "run",
     "report",
 )
 
