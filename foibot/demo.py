@@ -286,7 +286,7 @@ def working_days(start: date, count: int) -> list[date]:
 @dataclass
 class DemoResult:
     state_dir: Path
-    report: Path | None
+    report: Path
     board: "Board"
     responded: int
     total: int
@@ -366,7 +366,7 @@ def _chase(app: App, name: str) -> str:
     return f"chased {len(sent)} late forces"
 
 
-def run_demo(*, state: Path | None, say: Say, report_html: bool = True) -> DemoResult:
+def run_demo(*, state: Path | None, say: Say) -> DemoResult:
     """The whole demo in a fresh (or the given) state dir; servers stopped on the way out."""
     from foibot.sandbox import IMAP_PASSWORD, Sandbox
 
@@ -389,17 +389,13 @@ def run_demo(*, state: Path | None, say: Say, report_html: bool = True) -> DemoR
         with simulated_now(end):
             from foibot.status import board
             b = board(app.campaigns.requests(name), end.date())
-            path = None
-            if report_html:
-                path = _report(app, name, root / "report.html")
+            path = _report(app, name, root / "report.html")
     s = b.summary
     return DemoResult(root, path, b, s["responded"], s["total"])
 
 
-def _report(app: App, name: str, path: Path) -> Path | None:
-    try:
-        from foibot.report import write_html
-    except ImportError:  # pragma: no cover
-        return None
-    write_html(app, name, path)
+def _report(app: App, name: str, path: Path) -> Path:
+    from foibot.report import write
+
+    write(app, name, path)
     return path

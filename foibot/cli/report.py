@@ -1,0 +1,70 @@
+"""``foibot report`` (the HTML page), ``foibot export`` (CSV, JSON, iCalendar) and
+``foibot answer`` (record the figures a force disclosed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from foibot import answers, export, report
+from foibot.cli.common import load_app, print_json
+from foibot.cli.status import campaign_name
+from foibot.errors import UsageError
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("report")
+    def report_command(
+        ctx: typer.Context,
+        name: str | None = typer.Argument(None, help="Campaign (default: the only one)."),
+        html: Path = typer.Option(..., "--html", help="Write the report to this HTML file."),
+    ) -> None:
+        """One self-contained HTML page: the board, a chart, the late forces, every timeline."""
+        a = load_app(ctx)
+        name = campaign_name(a, name)
+        view = report.write(a, name, html)
+        typer.echo(f"{html}: {view['headline']}")
+
+    @app.command("export")
+    def export_command(
+        ctx: typer.Context,
+        name: str | None = typer.Argument(None, help="Campaign (default: the only one)."),
+        csv_path: Path | None = typer.Option(None, "--csv", help="One row per force."),
+        json_path: str | None = typer.Option(None, "--json",
+                                             help="Rows and totals; '-' for stdout."),
+        ics_path: Path | None = typer.Option(None, "--ics", help="Due dates as a calendar."),
+    ) -> None:
+        """The campaign as data: CSV and JSON with the figures and totals, iCalendar deadlines."""
+        if not (csv_path or json_path or ics_path):
+            raise UsageError("export: give --csv PATH, --json PATH (or -) or --ics PATH")
+        a = load_app(ctx)
+        data = export.build(a, campaign_name(a, name))
+        to_stdout = json_path == "-"
+        written = []
+        if csv_path:
+            written.append(export.write(csv_path, export.to_csv(data)))
+        if json_path and not to_stdout:
+            written.append(export.write(Path(json_path), export.json_bytes(data)))
+        if ics_path:
+            written.append(export.write(ics_path, export.to_ics(data)))
+        if to_stdout:
+            print_json(export.to_json(data))
+        for path in written:
+            typer.echo(f"wrote {path}", err=to_stdout)
+
+    @app.command()
+    def answer(
+        ctx: typer.Context,
+        reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M."),
+        pairs: list[str] = typer.Argument(..., metavar="KEY=VALUE...",
+                                          help="Figures, e.g. allegations=126 dismissed=3."),
+    ) -> None:
+        """Record the figures a force disclosed; a later figure for a key replaces the earlier."""
+        values = answers.parse_pairs(pairs)
+        a = load_app(ctx)
+        request = a.campaigns.find(reference)
+        a.campaigns.append_one(request.campaign, request.reference, "answer", {"values": values},
+                               now=a.now())
+        shown = ", ".join(f"{k}={answers.format_number(v)}" for k, v in values.items())
+        typer.echo(f"{request.reference} ({request.force.name}): recorded {shown}")
