@@ -1,0 +1,416 @@
+"""Classifying police replies: the labelled corpus at 100%, and the edge cases one by one."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from datetime import date
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from foibot.classify import KINDS, SUBSTANTIVE, classify, find_sections, parse_date
+from foibot.mailparse import parse
+
+CORPUS = Path(__file__).parent / "corpus"
+OUR_LETTER = (
+    "Dear Freedom of Information Officer,\n"
+    "Please provide the number of officers investigated, per year since 2015.\n"
+    "If any part is refused under section 12 because it would exceed the appropriate limit,\n"
+    "please provide what you can and say what is not held. Our reference is FOI-7K3QD.\n"
+)
+
+
+def mail(
+    body: str = "",
+    *,
+    subject: str = "RE: Freedom of Information request FOI-7K3QD",
+    headers: dict[str, str] | None = None,
+    html: str | None = None,
+    attachments: tuple[tuple[str, str, bytes], ...] = (),
+    charset: str = "utf-8",
+) -> bytes:
+    """A reply from a force as raw bytes: plain and/or HTML body, headers, attachments."""
+    msg = EmailMessage()
+    msg["From"] = "Freedom of Information <foi@kent.police.uk>"
+    msg["To"] = "jane+FOI-7K3QD@newsroom.example"
+    msg["Subject"] = subject
+    msg["Date"] = "Tue, 06 Jan 2026 14:05:00 +0000"
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    if body:
+        msg.set_content(body, charset=charset)
+        if html:
+            msg.add_alternative(html, subtype="html")
+    elif html:
+        msg.set_content(html, subtype="html")
+    for filename, ctype, data in attachments:
+        maintype, subtype = ctype.split("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()
+
+
+def kind_of(raw: bytes) -> str:
+    return classify(parse(raw)).kind
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def docx_bytes(*paragraphs: str) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def encrypted_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(612, 792)
+    writer.encrypt("force-only-password", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# --- the corpus -----------------------------------------------------------------------------
+
+
+def test_corpus_is_classified_exactly() -> None:
+    expected = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
+    assert len(expected) >= 48, "the corpus should hold at least 48 labelled replies"
+    per_kind: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    wrong: list[str] = []
+    for name, label in sorted(expected.items()):
+        result = classify(parse((CORPUS / name).read_bytes()))
+        got = {"kind": result.kind, "sections": list(result.sections),
+               "force_reference": result.force_reference}
+        optional = {"failed_recipient": result.failed_recipient,
+                    "extension_until": _iso(result.extension_until),
+                    "stated_due": _iso(result.stated_due)}
+        got.update({key: value for key, value in optional.items() if key in label})
+        want = {key: label[key] for key in got}
+        if want.get("failed_recipient"):  # as the bounce writes it; compared in any case
+            want["failed_recipient"] = want["failed_recipient"].lower()
+            got["failed_recipient"] = (got["failed_recipient"] or "").lower()
+        per_kind[label["kind"]] += 1
+        if got == want:
+            right[label["kind"]] += 1
+        else:
+            diff = {key: (want[key], got[key]) for key in got if got[key] != want[key]}
+            wrong.append(f"{name}: {diff} evidence={list(result.evidence)}")
+    report = ["kind                      right/total"]
+    report += [f"{kind:<26}{right[kind]}/{per_kind[kind]}" for kind in KINDS if per_kind[kind]]
+    total = sum(per_kind.values())
+    report.append(f"{'all':<26}{sum(right.values())}/{total}")
+    print("\n".join(report))
+    assert not wrong, "\n".join(report + ["mismatches (expected, got):"] + wrong)
+
+
+def test_corpus_labels_use_known_kinds() -> None:
+    expected = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
+    assert {label["kind"] for label in expected.values()} <= set(KINDS)
+    assert all((CORPUS / name).is_file() for name in expected)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# --- auto-replies and acknowledgements --------------------------------------------------------
+
+ACK = ("Thank you for your request for information, which has been logged under reference "
+       "FOI 2026/01234. We will respond within 20 working days, by 3 February 2026.")
+
+
+def test_auto_submitted_acknowledgement_is_not_out_of_office() -> None:
+    result = classify(parse(mail(ACK, headers={"Auto-Submitted": "auto-replied"})))
+    assert result.kind == "acknowledgement"
+    assert "header Auto-Submitted: auto-replied" in result.evidence
+    assert result.stated_due == date(2026, 2, 3)
+    assert result.force_reference == "FOI 2026/01234"
+    assert result.sections == ()
+
+
+def test_out_of_office_needs_away_wording() -> None:
+    away = "I am out of the office on annual leave until 12 January with no access to email."
+    result = classify(parse(mail(away, subject="Automatic reply: FOI-7K3QD",
+                                 headers={"Auto-Submitted": "auto-replied"})))
+    assert result.kind == "auto_reply"
+    assert "header Auto-Submitted: auto-replied" in result.evidence
+    assert any(item.startswith("text: ") for item in result.evidence)
+
+
+def test_same_away_words_without_auto_headers_are_not_an_auto_reply() -> None:
+    human = "We do not hold this information. I am on annual leave from tomorrow."
+    assert kind_of(mail(human)) == "not_held"
+
+
+def test_acknowledgement_boilerplate_about_costs_is_not_a_refusal() -> None:
+    ack = ACK + (" Please note that if the cost of compliance would exceed the appropriate limit "
+                 "of £450 we may not be able to answer.")
+    result = classify(parse(mail(ack, headers={"Auto-Submitted": "auto-generated"})))
+    assert (result.kind, result.sections) == ("acknowledgement", ())
+
+
+def test_person_written_acknowledgement_with_conditional_refusal_wording() -> None:
+    body = ("I acknowledge receipt of your request. Please note that if it would exceed the "
+            "£450 appropriate limit we may have to refuse it under section 12. If we do not hold "
+            "the information we will say so. We will respond by 1 December 2026.")
+    result = classify(parse(mail(body)))
+    assert (result.kind, result.sections, result.stated_due) == (
+        "acknowledgement", (), date(2026, 12, 1))
+
+
+# --- judging the force's words only ----------------------------------------------------------
+
+
+def test_quoted_copy_of_our_letter_is_ignored() -> None:
+    quoted = "\n".join("> " + line for line in OUR_LETTER.splitlines())
+    body = f"I can confirm that Kent Police does not hold this information.\n\n{quoted}"
+    result = classify(parse(mail(body)))
+    assert (result.kind, result.sections) == ("not_held", ())
+    outlook = ("Kent Police does not hold this information.\n\nFrom: Jane Reporter\n"
+               "Sent: 05 January 2026 10:00\nTo: FOI\nSubject: FOI-7K3QD\n\n" + OUR_LETTER)
+    assert classify(parse(mail(outlook))).sections == ()
+
+
+def test_html_only_refusal() -> None:
+    html = ("<html><body><p>Dear Ms Reporter,</p><p>Your request would <b>exceed the appropriate"
+            " limit</b> under Section 12(1) of the Act.</p><div>Our Ref: 000123/26</div>"
+            "</body></html>")
+    result = classify(parse(mail(html=html)))
+    assert result.kind == "rejected"
+    assert result.sections == ("12(1)",)
+    assert result.force_reference == "000123/26"
+
+
+def test_windows_1252_quoted_printable_refusal() -> None:
+    raw = (b"From: foi@kent.police.uk\r\nSubject: FOI\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: text/plain; charset=windows-1252\r\n"
+           b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+           b"To comply would cost more than =A3450 =96 so section 12 applies and we are=\r\n"
+           b" unable to comply with your request.\r\n")
+    result = classify(parse(raw))
+    assert result.kind == "rejected"
+    assert any("£450" in item for item in result.evidence)
+
+
+def test_covering_email_takes_its_kind_from_the_attachment() -> None:
+    letter = docx_bytes("Dear Ms Reporter,", "Kent Police does not hold the information you "
+                        "requested.", "Reference No: IM-FOI-2026-1234")
+    raw = mail("Please find attached our response.",
+               attachments=(("FOI 1234 Response.docx", DOCX_TYPE, letter),))
+    result = classify(parse(raw))
+    assert result.kind == "not_held"
+    assert result.force_reference == "IM-FOI-2026-1234"
+    assert any(item.startswith('attachment "FOI 1234 Response.docx"') for item in result.evidence)
+
+
+def test_spreadsheet_attachment_is_a_disclosure() -> None:
+    raw = mail("Please find attached our response.",
+               attachments=(("Figures.csv", "text/csv", b"year,officers\n2024,17\n"),))
+    result = classify(parse(raw))
+    assert result.kind == "successful"
+    assert 'attachment "Figures.csv"' in result.evidence
+
+
+def test_encrypted_pdf_is_a_problem_not_an_exception() -> None:
+    raw = mail("Please find attached our response.",
+               attachments=(("FOI 1234 Response.pdf", "application/pdf", encrypted_pdf()),))
+    parsed = parse(raw)
+    assert parsed.attachments[0].problem == "encrypted PDF"
+    result = classify(parsed)
+    assert result.kind == "successful" and result.confidence == "fallback"
+    assert result.evidence == ('attachment "FOI 1234 Response.pdf"',)
+
+
+def test_hostile_attachment_name_is_safe_in_evidence() -> None:
+    raw = mail("Please find attached.",
+               attachments=(("../../etc/Data.csv", "text/csv", b"a,b\n1,2\n"),))
+    parsed = parse(raw)
+    assert parsed.attachments[0].filename == "Data.csv"
+    assert 'attachment "Data.csv"' in classify(parsed).evidence
+
+
+# --- substantive precedence -----------------------------------------------------------------
+
+
+def test_partial_disclosure_with_personal_data_withheld() -> None:
+    body = ("Please find the information below.\nQ1: 17 officers in 2024.\n"
+            "Names of officers are withheld under Section 40(2) (personal information).")
+    result = classify(parse(mail(body)))
+    assert (result.kind, result.sections) == ("partially_successful", ("40(2)",))
+
+
+def test_cost_refusal_with_advice_to_narrow_is_rejected_not_clarification() -> None:
+    body = ("To locate this information would exceed the appropriate limit of 18 hours, so "
+            "section 12 applies and this letter is a refusal notice.\nAdvice and assistance "
+            "(section 16): you may wish to narrow your request, for example to one year. Could "
+            "you please clarify which year matters most?")
+    result = classify(parse(mail(body)))
+    assert (result.kind, result.sections) == ("rejected", ("12",))
+
+
+def test_clarification_stops_the_clock() -> None:
+    body = ("Before we can answer, could you please clarify what you mean by 'investigated'? "
+            "Your request is on hold until we receive your clarification.")
+    assert kind_of(mail(body)) == "clarification"
+
+
+def test_ncnd_refusal() -> None:
+    body = ("Kent Police can neither confirm nor deny that it holds the information, by virtue "
+            "of sections 23(5), 24(2) and s.31(3).")
+    result = classify(parse(mail(body)))
+    assert result.kind == "rejected" and result.ncnd
+    assert result.sections == ("23(5)", "24(2)", "31(3)")
+
+
+def test_vexatious_refusal() -> None:
+    body = "We consider this request vexatious under section 14(1) and will not comply."
+    result = classify(parse(mail(body)))
+    assert (result.kind, result.sections) == ("rejected", ("14(1)",))
+
+
+def test_review_outcome_takes_precedence() -> None:
+    body = ("I have now completed the internal review. The original decision to apply section "
+            "12 is upheld, as compliance would exceed the appropriate limit.")
+    result = classify(parse(mail(body)))
+    assert (result.kind, result.sections) == ("review_outcome", ("12",))
+
+
+def test_boilerplate_review_rights_do_not_make_a_review_outcome() -> None:
+    body = ("We do not hold this information.\nIf you are dissatisfied you may request an "
+            "internal review within 40 working days.")
+    assert kind_of(mail(body)) == "not_held"
+
+
+def test_fee_notice() -> None:
+    body = ("This is a fees notice under section 9. Disbursement costs for copying are £12.50; "
+            "payment is required before we can release the information.")
+    result = classify(parse(mail(body)))
+    assert (result.kind, result.sections) == ("fee", ())
+
+
+def test_public_interest_extension_parses_the_new_date() -> None:
+    body = ("We need further time to consider the public interest test for the exemption at "
+            "section 31(1)(a), as allowed by section 10(3). We aim to respond by 15/01/2027.")
+    result = classify(parse(mail(body)))
+    assert result.kind == "extension"
+    assert result.extension_until == date(2027, 1, 15)
+    assert result.sections == ("31(1)(a)",)
+
+
+# --- bounces --------------------------------------------------------------------------------
+
+
+def dsn(action: str, status: str) -> bytes:
+    return (
+        b"From: Mail Delivery System <MAILER-DAEMON@mx.newsroom.example>\r\n"
+        b"To: jane@newsroom.example\r\nSubject: Delivery Status Notification\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        b"--B\r\nContent-Type: text/plain\r\n\r\nDelivery report.\r\n"
+        b"--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        b"Reporting-MTA: dns; mx.newsroom.example\r\n\r\n"
+        b"Final-Recipient: rfc822; foi@old.pnn.police.uk\r\n"
+        + f"Action: {action}\r\nStatus: {status}\r\n".encode()
+        + b"Diagnostic-Code: smtp; 550 5.1.1 <foi@old.pnn.police.uk>: User unknown\r\n"
+        b"--B--\r\n"
+    )
+
+
+def test_failed_dsn_is_a_bounce_with_recipient_and_reason() -> None:
+    result = classify(parse(dsn("failed", "5.1.1")))
+    assert result.kind == "bounce"
+    assert result.failed_recipient == "foi@old.pnn.police.uk"
+    assert result.bounce_reason == "5.1.1 550 5.1.1 <foi@old.pnn.police.uk>: User unknown"
+
+
+def test_delayed_dsn_is_not_a_bounce() -> None:
+    result = classify(parse(dsn("delayed", "4.4.7")))
+    assert (result.kind, result.failed_recipient) == ("unknown", None)
+    assert result.evidence == ("delivery-status: Action: delayed (not a failure)",)
+
+
+def test_non_standard_bounce_is_recognised() -> None:
+    raw = (b"From: Mail Delivery System <Mailer-Daemon@mx.newsroom.example>\r\n"
+           b"To: jane@newsroom.example\r\nSubject: Mail delivery failed: returning message to "
+           b"sender\r\nX-Failed-Recipients: foi@gone.police.uk\r\n\r\n"
+           b"This message was created automatically by mail delivery software.\r\n\r\n"
+           b"A message that you sent could not be delivered to one or more of its\r\n"
+           b"recipients. This is a permanent error. The following address(es) failed:\r\n\r\n"
+           b"  foi@gone.police.uk\r\n    SMTP error from remote mail server after RCPT "
+           b"TO:<foi@gone.police.uk>:\r\n    550 5.1.1 No such user\r\n")
+    result = classify(parse(raw))
+    assert (result.kind, result.failed_recipient) == ("bounce", "foi@gone.police.uk")
+    assert result.bounce_reason and "5.1.1" in result.bounce_reason
+
+
+# --- sections, references, dates --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "sections"),
+    [
+        ("exempt under section 12", ("12",)),
+        ("s.40(2) applies", ("40(2)",)),
+        ("Section 31(1)(a) and (b)", ("31(1)(a)",)),
+        ("s 30 is engaged", ("30",)),
+        ("sections 30 and 31 apply", ("30", "31")),
+        ("s40(5) NCND", ("40(5)",)),
+        ("Section 40 (2) and Section 40(2)", ("40(2)",)),
+        ("Section 40 - personal information. Section 40(2) applies", ("40(2)",)),
+        ("sections 24(2), 31(3) & 40(5)", ("24(2)", "31(3)", "40(5)")),
+        ("s.38(1)(a), s.38(1)(b) and s.30(1)", ("30(1)", "38(1)(a)", "38(1)(b)")),
+        ("section 1(1)(a), section 16, s.17, section 10(3), s.9 and s.13", ()),
+        ("offences under section 5 of the Firearms Act 1968", ()),
+        ("section 40(2) of the Freedom of Information Act 2000", ("40(2)",)),
+        ("the force's 30 officers", ()),
+    ],
+)
+def test_sections_are_normalised(text: str, sections: tuple[str, ...]) -> None:
+    assert find_sections([("text", text.lower())])[0] == sections
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "reference"),
+    [
+        ("RE: FOI-7K3QD", "Our Ref: 000123/26\nYour Ref: FOI-7K3QD", "000123/26"),
+        ("FOI 2026/01234 - Response", "We do not hold it.", "FOI 2026/01234"),
+        ("RE: FOI-7K3QD", "Reference No: IM-FOI-2026-1234", "IM-FOI-2026-1234"),
+        ("Request F-2026-01234", "We do not hold it.", "F-2026-01234"),
+        ("RE: FOI-7K3QD", "Your reference: FOI-7K3QD. We do not hold it.", None),
+    ],
+)
+def test_force_reference_is_never_ours(subject: str, body: str, reference: str | None) -> None:
+    assert classify(parse(mail(body, subject=subject))).force_reference == reference
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15 January 2027", date(2027, 1, 15)),
+        ("Friday 15th January 2027", date(2027, 1, 15)),
+        ("15/01/2027", date(2027, 1, 15)),
+        ("January 15, 2027", date(2027, 1, 15)),
+        ("2027-01-15", date(2027, 1, 15)),
+        ("31/02/2027", None),
+    ],
+)
+def test_dates_in_letters(text: str, expected: date | None) -> None:
+    assert parse_date(text) == expected
+
+
+def test_kinds_and_substantive_are_consistent() -> None:
+    assert SUBSTANTIVE < set(KINDS)
+    assert classify(parse(b"")).kind == "unknown"
