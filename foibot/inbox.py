@@ -235,11 +235,12 @@ def reply_event(doc: dict[str, Any], parsed: mailparse.ParsedEmail,
     }
 
 
-def save_attachments(app: App, sha: str, raw: bytes) -> list[str]:
+def save_attachments(app: App, sha: str, raw: bytes,
+                     parsed: mailparse.ParsedEmail) -> list[str]:
     """Write attachments under ``attachments/<sha256>/`` with safe, never-overwritten names."""
     folder = app.store.root / "attachments" / sha
     names: list[str] = []
-    for attachment, data in mailparse.attachment_payloads(raw):
+    for attachment, data in zip(parsed.attachments, mailparse.attachment_bytes(raw)):
         target = _free_name(folder, attachment.filename)
         atomic_write_bytes(target, data)
         names.append(target.name + (f" ({attachment.problem})" if attachment.problem else ""))
@@ -276,7 +277,7 @@ def interpret(app: App, summary: PollSummary | None = None) -> PollSummary:
             subject=parsed.subject, text=parsed.new_text, sender=parsed.from_addr, raw=raw,
             force_reference=result.force_reference, index=mindex,
         )
-        attachments = save_attachments(app, doc["sha256"], raw)
+        attachments = save_attachments(app, doc["sha256"], raw, parsed)
         record = {"kind": result.kind, "from": parsed.from_addr, "subject": parsed.subject,
                   "match": found.detail, "attachments": attachments}
         if result.kind == "bounce":

@@ -126,6 +126,14 @@ def parse(raw: bytes) -> ParsedEmail:
     )
 
 
+def attachment_bytes(raw: bytes) -> Iterator[bytes]:
+    """The decoded bytes of each attachment, in the order of ``parse(raw).attachments``
+    (without extracting their text a second time)."""
+    _, attachment_parts = _split_parts(email.message_from_bytes(raw))
+    for _, data in _payloads(attachment_parts):
+        yield data
+
+
 def attachment_payloads(raw: bytes) -> Iterator[tuple[Attachment, bytes]]:
     """Each attachment with its decoded bytes, for saving to disk under ``Attachment.filename``."""
     _, attachment_parts = _split_parts(email.message_from_bytes(raw))
