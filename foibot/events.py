@@ -25,7 +25,8 @@ review_requested     note (internal review asked for)
 address_changed      email, note
 force_reference      reference
 answer               values {key: number}
-draft                key, kind, path, subject
+draft                key, kind, path, subject, to (a letter written for the user to send)
+contest              note (the user contests the latest answer or review outcome: escalate)
 notified             ...
 ===================  =========================================================================
 """
@@ -45,6 +46,7 @@ RECORDABLE = {
     "reply_by_post": "a reply arrived outside email (use --note; --kind for its kind)",
     "extension_agreed": "an extension was agreed (use --until for the new date)",
     "review_requested": "an internal review was requested by other means",
+    "contest": "you contest the answer: foibot chase drafts an internal review (--note: why)",
 }
 
 

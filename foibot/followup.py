@@ -81,7 +81,7 @@ def build(
     )
     letter = Letters(campaign.template).render(kind, ctx)
     subject = letter.subject
-    if orig_subject and kind in ("chaser", "clarify", "review"):
+    if orig_subject and kind in ("chaser", "clarify"):
         subject = f"Re: {orig_subject}"
         if status.force_reference and status.force_reference not in subject:
             subject += f" (your ref {status.force_reference})"

@@ -1,0 +1,405 @@
+"""Carrying out the chase policy: chasers sent, reviews and complaints drafted.
+
+``run_chase`` is what ``foibot chase`` and the scheduler call. For each request it asks the pure
+policy (:mod:`foibot.chase`) what to do today, then:
+
+- sends chasers through the exactly-once outbox (letter keys ``chaser-1``, ``chaser-2``, ...),
+  with the decision taken again under the state lock just before the letter is claimed, so a
+  reply filed a second earlier, a second process or a restart never yields a second chaser;
+- drafts internal review requests and complaints to the regulator as ``.eml`` files under
+  ``state/drafts/<campaign>/<ref>.<key>.eml`` with a ``draft`` event (once per key), for the
+  user to read, edit and send with ``foibot send-draft REF KEY``; or sends them at once when
+  ``[chase] auto_send_drafts = true``.
+
+Regulator letters go to the regulator (not threaded to the force) with copies of the
+correspondence attached, since both regulators ask for them.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+from foibot import chase, clock, followup
+from foibot.app import App
+from foibot.campaign import Request
+from foibot.chase import ChasePolicy, Decision
+from foibot.errors import MailError, StateError, UsageError
+from foibot.events import Event
+from foibot.letters import long_date
+from foibot.outbox import Outbox, Outgoing, Report, SmtpTransport, letter_state, message_bytes
+from foibot.status import RequestStatus, derive, replies
+from foibot.store import atomic_write_bytes
+from foibot.timeutil import LONDON, london_date
+
+
+@dataclass(frozen=True)
+class Regulator:
+    key: str
+    name: str
+    address: str
+
+
+# The addresses below are the regulators' published general addresses as foibot knows them;
+# check them before sending: the ICO takes FOI complaints mostly through its online form
+# (ico.org.uk/make-a-complaint), and the Scottish Information Commissioner's website has moved
+# from itspublicknowledge.info to foi.scot. A draft can be edited before it is sent.
+REGULATORS = {
+    "ico": Regulator("ico", "Information Commissioner's Office", "casework@ico.org.uk"),
+    "sic": Regulator("sic", "Scottish Information Commissioner",
+                     "enquiries@itspublicknowledge.info"),
+}
+
+RESULTS = ("none", "planned", "sent", "drafted", "skipped", "failed", "deferred", "uncertain")
+
+
+@dataclass(frozen=True)
+class ChaseOutcome:
+    """One decision of a run and what came of it.
+
+    ``result``: ``none`` (nothing to do), ``planned`` (a dry run), ``sent``, ``drafted``,
+    ``skipped`` (already done, or no longer due when checked under the lock), ``failed``
+    (rejected by the mail server), ``deferred`` (a temporary failure: tried again next run)
+    or ``uncertain`` (a crash interrupted an earlier attempt).
+    """
+
+    campaign: str
+    decision: Decision
+    result: str
+    detail: str = ""
+    path: str | None = None
+
+    @property
+    def acted(self) -> bool:
+        """Did this run change anything the user should hear about?"""
+        return self.result in ("sent", "drafted")
+
+    @property
+    def trouble(self) -> bool:
+        return self.result in ("failed", "deferred", "uncertain")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"campaign": self.campaign, **self.decision.as_dict(), "result": self.result,
+                "detail": self.detail, "path": self.path}
+
+    def line(self) -> str:
+        d = self.decision
+        what = f"{self.result} {d.key}" if d.key else self.result
+        text = f"{d.force_name or d.force} {d.reference}: {what} — {d.reason}"
+        return f"{text} ({self.detail})" if self.detail else text
+
+
+def policy(app: App) -> ChasePolicy:
+    return ChasePolicy.from_config(app.config.section("chase"))
+
+
+def draft_path(app: App, campaign: str, reference: str, key: str) -> Path:
+    return app.store.root / "drafts" / campaign / f"{reference}.{key}.eml"
+
+
+# --- the run ---------------------------------------------------------------------------------
+def run_chase(app: App, campaign: str | None = None, *, send: bool) -> list[ChaseOutcome]:
+    """Decide, for every request of ``campaign`` (None: every campaign), what to do today; with
+    ``send``, do it. Returns one outcome per decision (requests needing nothing included:
+    filter on ``.acted`` for what changed)."""
+    names = [campaign] if campaign else app.campaigns.names()
+    today = london_date(app.now())
+    pol = policy(app)
+    outcomes: list[ChaseOutcome] = []
+    for name in names:
+        outcomes += _run_campaign(app, name, today, pol, send=send)
+    return outcomes
+
+
+def _run_campaign(app: App, name: str, today: date, pol: ChasePolicy, *,
+                  send: bool) -> list[ChaseOutcome]:
+    requests = app.campaigns.requests(name)
+    planned = [(r, d) for r in requests for d in chase.plan(r, today, pol)]
+    if not send:
+        return [ChaseOutcome(name, d, "planned" if d.acts else "none") for _, d in planned]
+    # Render every letter before anything is written or sent: a broken template stops the run.
+    letters = {(r.reference, d.key): _outgoing(app, r, d, today, pol)
+               for r, d in planned if d.acts}
+    results: dict[tuple[str, str | None], ChaseOutcome] = {}
+    guard = still_due(today, pol)
+    for request, decision in planned:
+        if decision.acts and decision.action != "chaser" and not pol.auto_send_drafts:
+            out = letters[(request.reference, decision.key)]
+            results[(request.reference, decision.key)] = _write_draft(
+                app, name, out, decision, guard)
+    to_send = [(d, letters[(r.reference, d.key)]) for r, d in planned
+               if d.acts and (d.action == "chaser" or pol.auto_send_drafts)]
+    if to_send:
+        for decision, outcome in _send(app, name, to_send, guard):
+            results[(decision.reference, decision.key)] = outcome
+    return [results.get((r.reference, d.key)) or ChaseOutcome(name, d, "none")
+            for r, d in planned]
+
+
+def still_due(today: date, pol: ChasePolicy) -> Callable[[Request, Outgoing], str | None]:
+    """The decision taken again on the request as it is under the lock: None if the letter is
+    still due, else why not (answered meanwhile, sent by another process, ...)."""
+
+    def check(current: Request, out: Outgoing) -> str | None:
+        decisions = chase.plan(current, today, pol)
+        if any(d.acts and d.key == out.key for d in decisions):
+            return None
+        return decisions[0].reason
+
+    return check
+
+
+def _send(app: App, name: str, letters: list[tuple[Decision, Outgoing]],
+          guard: Callable[[Request, Outgoing], str | None]) -> list[tuple[Decision, ChaseOutcome]]:
+    smtp = app.config.section("smtp")
+    transport = SmtpTransport(app.config.smtp)
+    outbox = Outbox(app.campaigns, name, app.config.sender, transport, clock=app.now,
+                    retries=smtp["retries"], backoff_seconds=smtp["retry_backoff_seconds"],
+                    rate_per_minute=smtp["rate_per_minute"], guard=guard)
+    done: list[tuple[Decision, ChaseOutcome]] = []
+    try:
+        for decision, out in letters:
+            report = Report()
+            try:
+                result = outbox.send_one(out, resend_uncertain=False, report=report)
+            except MailError as exc:
+                # the server cannot be reached: nothing was claimed; the next run tries again
+                done += [(d, ChaseOutcome(name, d, "deferred", str(exc)))
+                         for d, _ in letters[len(done):]]
+                break
+            if result == "skipped" and report.uncertain:
+                result = "uncertain"
+            detail = next((why for _, why in report.skipped + report.failed + report.deferred
+                           + report.uncertain), "")
+            done.append((decision, ChaseOutcome(name, decision, result, detail)))
+    finally:
+        transport.close()
+    return done
+
+
+# --- letters ---------------------------------------------------------------------------------
+def _outgoing(app: App, request: Request, decision: Decision, today: date,
+              pol: ChasePolicy) -> Outgoing:
+    assert decision.kind is not None and decision.key is not None
+    status = derive(request, today)
+    extra = letter_context(request, status, decision, pol, today)
+    if decision.action != "regulator":
+        return followup.build(app, request, decision.kind, decision.key, extra)
+    regulator = REGULATORS[decision.key]
+    out = followup.build(app, request, decision.kind, decision.key, extra, to=regulator.address)
+    message = out.message
+    # a letter to the regulator starts its own conversation
+    del message["In-Reply-To"]
+    del message["References"]
+    _attach_correspondence(app, request, message)
+    return Outgoing(request, decision.key, message)
+
+
+def letter_context(request: Request, status: RequestStatus, decision: Decision,
+                   pol: ChasePolicy, today: date) -> dict[str, Any]:
+    """What the chaser, review, ico and sic templates can use beyond ``followup.build``'s."""
+    events = request.events
+    sent = {e.data.get("key"): london_date(e.at) for e in events if e.type == "sent"}
+    chaser_days = [day for key, day in sorted(sent.items(), key=lambda kv: kv[1])
+                   if str(key).startswith("chaser-")]
+    all_replies = [r for r in replies(events) if r.kind != "auto_reply"]
+    review_outcome = next((r for r in reversed(all_replies) if r.kind == "review_outcome"), None)
+    after = (review_outcome.event.seq if review_outcome and decision.action == "regulator"
+             else status.outcome.event.seq if status.outcome else 0)
+    contest = next((e for e in reversed(events) if e.type == "contest" and e.seq > after), None)
+    if decision.action == "regulator":
+        basis = "review_contested" if review_outcome and contest else "review_overdue"
+    else:
+        basis = "contested" if status.outcome is not None else "no_response"
+    review_day = status.review_requested
+    regulator = REGULATORS.get(decision.key or "")
+    return {
+        "step": decision.step or 0,
+        "final": bool(decision.step and decision.step >= pol.max_chasers),
+        "chaser_dates": [long_date(d) for d in chaser_days],
+        "chaser_dates_text": _and([long_date(d) for d in chaser_days]),
+        "last_chaser_date": long_date(chaser_days[-1]) if chaser_days else None,
+        "basis": basis,
+        "grounds": (contest.data.get("note") or "").strip() if contest else "",
+        "outcome_date": long_date(status.outcome.day) if status.outcome else None,
+        "sections_text": _and([str(x) for x in status.outcome.event.data.get("sections", [])])
+        if status.outcome else "",
+        "review_requested": long_date(review_day) if review_day else None,
+        "review_days": pol.review_overdue_working_days,
+        "review_days_passed": (clock.working_days_between(
+            review_day, today, request.force.regime)  # type: ignore[arg-type]
+            if review_day else 0),
+        "review_outcome_date": long_date(review_outcome.day) if review_outcome else None,
+        "regulator": regulator.name if regulator else None,
+        "regulator_address": regulator.address if regulator else None,
+        "force_email": request.email,
+    }
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}" \
+        if items else ""
+
+
+def _attach_correspondence(app: App, request: Request, message: EmailMessage) -> None:
+    """Attach our letters as sent and the force's replies, oldest first, as the regulators ask
+    for copies of the whole correspondence."""
+    sent_ids = {e.data.get("message_id") for e in request.events if e.type == "sent"}
+    parts: list[tuple[str, Path]] = []
+    for event in request.events:
+        if event.type == "sending" and event.data.get("message_id") in sent_ids and \
+                event.data.get("path"):
+            parts.append((f"{event.data.get('key')}-{london_date(event.at)}.eml",
+                          Path(event.data["path"])))
+        elif event.type == "reply" and event.data.get("message") and \
+                event.data.get("kind") not in ("auto_reply", "bounce"):
+            parts.append((f"reply-{london_date(event.at)}-{event.seq}.eml",
+                          app.store.raw_mail_path(event.data["message"])))
+    for filename, path in parts:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            continue  # a copy is a courtesy; the letter says what happened in any case
+        part = email.message_from_bytes(raw, policy=email.policy.default)
+        message.add_attachment(part, filename=filename)
+
+
+# --- drafts ----------------------------------------------------------------------------------
+def _write_draft(app: App, name: str, out: Outgoing, decision: Decision,
+                 guard: Callable[[Request, Outgoing], str | None]) -> ChaseOutcome:
+    """Write the draft and its ``draft`` event in one locked step, once per key."""
+    ref, key = out.request.reference, out.key
+    path = draft_path(app, name, ref, key)
+    verdict: list[ChaseOutcome] = []
+    message = out.message
+    del message["Message-ID"]  # the outbox gives it one when it is sent
+
+    def decide(requests: list[Request]) -> list[tuple[str, str, dict[str, Any]]]:
+        current = next(r for r in requests if r.reference == ref)
+        earlier = _latest_draft(current, key)
+        if earlier is not None:
+            verdict.append(ChaseOutcome(name, decision, "skipped",
+                                        f"already drafted on {london_date(earlier.at)}",
+                                        earlier.data.get("path")))
+            return []
+        why = guard(current, out)
+        if why:
+            verdict.append(ChaseOutcome(name, decision, "skipped", f"not drafted: {why}"))
+            return []
+        atomic_write_bytes(path, message_bytes(_editable(message)))
+        verdict.append(ChaseOutcome(name, decision, "drafted", str(path), str(path)))
+        return [(ref, "draft", {"key": key, "kind": decision.kind, "path": str(path),
+                                "subject": str(message["Subject"]), "to": out.to})]
+
+    app.campaigns.transact(name, decide, now=app.now())
+    return verdict[0]
+
+
+def _editable(message: EmailMessage) -> EmailMessage:
+    """The letter's text as plain UTF-8 (not quoted-printable), so the draft reads and edits
+    as text in any editor; :func:`send_draft` encodes it for the wire again."""
+    part = message.get_body(("plain",))
+    if isinstance(part, EmailMessage):
+        text = part.get_content()
+        if all(len(line.encode("utf-8")) <= 990 for line in text.splitlines()):
+            part.set_content(text, cte="8bit")
+    return message
+
+
+def _for_the_wire(message: EmailMessage) -> EmailMessage:
+    part = message.get_body(("plain",))
+    if isinstance(part, EmailMessage):
+        part.set_content(part.get_content())  # 7bit or quoted-printable, as for every letter
+    subject = " ".join(str(message["Subject"] or "").split())
+    del message["Subject"]
+    message["Subject"] = subject
+    return message
+
+
+def _latest_draft(request: Request, key: str) -> Event | None:
+    return next((e for e in reversed(request.events)
+                 if e.type == "draft" and e.data.get("key") == key), None)
+
+
+@dataclass(frozen=True)
+class Draft:
+    campaign: str
+    reference: str
+    force: str
+    force_name: str
+    key: str
+    kind: str
+    subject: str
+    to: str
+    path: str
+    drafted: date
+    letter: str          # the letter's state in the outbox: unsent, sending, uncertain, ...
+    request_state: str   # where the request stands now (a review draft may be overtaken)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "drafted": self.drafted.isoformat()}
+
+
+def list_drafts(app: App, *, include_sent: bool = False) -> list[Draft]:
+    """Drafts not yet sent, oldest first."""
+    today = london_date(app.now())
+    found: list[Draft] = []
+    for name in app.campaigns.names():
+        for request in app.campaigns.requests(name):
+            keys = dict.fromkeys(e.data.get("key") for e in request.events if e.type == "draft")
+            if not keys:
+                continue
+            state = derive(request, today).state
+            for key in keys:
+                event = _latest_draft(request, str(key))
+                assert event is not None
+                letter = letter_state(request, str(key)).state
+                if letter == "sent" and not include_sent:
+                    continue
+                found.append(Draft(name, request.reference, request.force.id,
+                                   request.force.name, str(key), event.data.get("kind", ""),
+                                   event.data.get("subject", ""), event.data.get("to", ""),
+                                   event.data.get("path", ""), london_date(event.at), letter,
+                                   state))
+    return sorted(found, key=lambda d: (d.drafted, d.campaign, d.reference))
+
+
+def send_draft(app: App, reference: str, key: str) -> Report:
+    """Send a draft as it is on disk now (the user may have edited it), exactly once."""
+    request = app.campaigns.find(reference)
+    draft = _latest_draft(request, key)
+    if draft is None:
+        keys = sorted({str(e.data.get("key")) for e in request.events if e.type == "draft"})
+        have = f"drafts: {', '.join(keys)}" if keys else "it has no drafts"
+        raise UsageError(f"{request.reference}: no {key!r} draft ({have})")
+    path = Path(draft.data["path"])
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise StateError(f"{path}: cannot read the draft: {exc.strerror}") from None
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    if not message["To"]:
+        raise UsageError(f"{path}: the draft has no To: address")
+    del message["Date"]
+    message["Date"] = format_datetime(app.now().astimezone(LONDON))
+    out = Outgoing(request, key, _for_the_wire(message))
+    return followup.send(app, request.campaign, [out])
+
+
+def contest(app: App, reference: str, note: str = "") -> Event:
+    """Record that the user contests the latest answer (or review outcome): the next run
+    drafts an internal review request (or a complaint to the regulator)."""
+    request = app.campaigns.find(reference)
+    if letter_state(request, "request").state != "sent":
+        raise UsageError(f"{request.reference}: the request was never sent; nothing to contest")
+    return app.campaigns.append_one(request.campaign, request.reference, "contest",
+                                    {"note": note}, now=app.now())
