@@ -332,7 +332,7 @@ def _play_days(app: App, name: str, deliver: Callable[[bytes], None], say: Say,
                 deliver(build_reply(request, step, when=morning, index=i,
                                     total=totals[request.reference], due=due, until=until))
                 arrivals += 1
-        with simulated_now(morning + timedelta(hours=1)):
+        with simulated_now(morning + timedelta(minutes=15)):
             summary = inbox.poll(app, mailbox=mailbox) if arrivals else inbox.PollSummary()
             for ref, _, data in summary.events:
                 if data.get("kind") == "clarification":
@@ -343,7 +343,8 @@ def _play_days(app: App, name: str, deliver: Callable[[bytes], None], say: Say,
                         _campaign_of(app, ref), ref, "answer",
                         {"values": {"investigated": totals[ref]}}, now=app.now())
         if arrivals:
-            say(f"{day:%a %d %b}: {arrivals} replies arrive; poll: {summary.line()}")
+            noun = "reply arrives" if arrivals == 1 else "replies arrive"
+            say(f"{day:%a %d %b}: {arrivals} {noun}; poll: {summary.line()}")
         with simulated_now(datetime.combine(day, time(9, 30), LONDON)):
             chased = _chase(app, name)
         if chased:
@@ -355,15 +356,19 @@ def _campaign_of(app: App, reference: str) -> str:
 
 
 def _chase(app: App, name: str) -> str:
-    try:
-        from foibot.chasing import run_chase
-    except ImportError:  # pragma: no cover - chasing ships with foibot
-        return ""
+    """The chase job of `foibot run`, as it runs on a working morning."""
+    from foibot.chasing import run_chase
+
     outcomes = run_chase(app, name, send=True)
-    sent = [o for o in outcomes if getattr(o, "sent", False)]
-    if not sent:
-        return ""
-    return f"chased {len(sent)} late forces"
+    chasers = [o for o in outcomes if o.result == "sent"]
+    drafts = [o for o in outcomes if o.result == "drafted"]
+    parts = []
+    if chasers:
+        steps = sorted({o.decision.key or "" for o in chasers})
+        parts.append(f"sent {len(chasers)} chasers ({', '.join(steps)})")
+    if drafts:
+        parts.append(f"drafted {len(drafts)} internal review requests for you to check")
+    return "; ".join(parts)
 
 
 def run_demo(*, state: Path | None, say: Say) -> DemoResult:
