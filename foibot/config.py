@@ -260,11 +260,12 @@ def validate(data: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
             raise ConfigError(
                 f"{where}: [notify] webhooks[{i}] format: expected one of {', '.join(WEBHOOK_FORMATS)}"
             )
-    chase_time = data.get("schedule", {}).get("chase_time")
-    if chase_time is not None:
-        hh, _, mm = chase_time.partition(":")
-        if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
-            raise ConfigError(f'{where}: [schedule] chase_time: expected HH:MM, got "{chase_time}"')
+    for key in ("chase_time", "sweep_time"):
+        value = data.get("schedule", {}).get(key)
+        if value is not None:
+            hh, _, mm = value.partition(":")
+            if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
+                raise ConfigError(f'{where}: [schedule] {key}: expected HH:MM, got "{value}"')
     return data
 
 
