@@ -17,13 +17,12 @@ import csv
 import io
 import os
 import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Sequence
 
 from foibot import clock, inbox
 from foibot.mailbox import Mailbox
@@ -31,7 +30,7 @@ from foibot.app import App
 from foibot.campaign import Request
 from foibot.followup import original
 from foibot.status import Board
-from foibot.timeutil import LONDON, NOW_ENV
+from foibot.timeutil import LONDON, pinned_now
 
 QUESTION = ("the number of police officers and staff investigated for posting offensive or "
             "inappropriate material on social media, for each year from 2015 to date, and how "
@@ -216,7 +215,7 @@ def build_reply(request: Request, step: Step, *, when: datetime, index: int, tot
     return msg.as_bytes()
 
 
-def _xlsx(rows: list[tuple[object, object]]) -> bytes:
+def _xlsx(rows: Sequence[tuple[object, object]]) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -259,23 +258,10 @@ def _bounce(request: Request, mid: str | None, subject: str | None, when: dateti
 
 
 # --- playing the campaign ---------------------------------------------------------------------
-@contextmanager
-def simulated_now(instant: datetime) -> Iterator[None]:
-    """Set the injected clock (``FOIBOT_NOW``) for the code inside, then restore it."""
-    before = os.environ.get(NOW_ENV)
-    os.environ[NOW_ENV] = instant.isoformat()
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(NOW_ENV, None)
-        else:
-            os.environ[NOW_ENV] = before
-
-
 def working_days(start: date, count: int) -> list[date]:
     """The first ``count`` FOIA working days after ``start``."""
-    days, day = [], start
+    days: list[date] = []
+    day = start
     while len(days) < count:
         day += timedelta(days=1)
         if clock.is_working_day(day, "foia"):
@@ -300,7 +286,7 @@ def play(app: App, name: str, deliver: Callable[[bytes], None], *, say: Say = la
     """Send the campaign at ``start``, then play each working day: replies, poll, chase."""
     from foibot import batch
 
-    with simulated_now(start):
+    with pinned_now(start):
         report = batch.send(app, batch.request_letters(app, name))
     say(f"{start:%a %d %b %Y}: sent {len(report.sent)} letters over SMTP")
     requests = app.campaigns.requests(name)
@@ -332,7 +318,7 @@ def _play_days(app: App, name: str, deliver: Callable[[bytes], None], say: Say,
                 deliver(build_reply(request, step, when=morning, index=i,
                                     total=totals[request.reference], due=due, until=until))
                 arrivals += 1
-        with simulated_now(morning + timedelta(minutes=15)):
+        with pinned_now(morning + timedelta(minutes=15)):
             summary = inbox.poll(app, mailbox=mailbox) if arrivals else inbox.PollSummary()
             for ref, _, data in summary.events:
                 if data.get("kind") == "clarification":
@@ -345,7 +331,7 @@ def _play_days(app: App, name: str, deliver: Callable[[bytes], None], say: Say,
         if arrivals:
             noun = "reply arrives" if arrivals == 1 else "replies arrive"
             say(f"{day:%a %d %b}: {arrivals} {noun}; poll: {summary.line()}")
-        with simulated_now(datetime.combine(day, time(9, 30), LONDON)):
+        with pinned_now(datetime.combine(day, time(9, 30), LONDON)):
             chased = _chase(app, name)
         if chased:
             say(f"{day:%a %d %b}: {chased}")
@@ -384,14 +370,14 @@ def run_demo(*, state: Path | None, say: Say) -> DemoResult:
         app = App.load(config)
         say(f"SMTP on 127.0.0.1:{box.smtp_port}, IMAP on 127.0.0.1:{box.imap_port}, state in {root}")
         name = "social-media"
-        with simulated_now(START - timedelta(hours=1)):
+        with pinned_now(START - timedelta(hours=1)):
             forces = app.registry.group("default")
             app.campaigns.create(name, forces=forces, group="default", template=None,
                                  variables={"question": QUESTION, "topic": TOPIC},
                                  now=app.now())
         play(app, name, box.deliver, say=say)
         end = datetime.combine(working_days(START.date(), DAYS)[-1], time(17, 0), LONDON)
-        with simulated_now(end):
+        with pinned_now(end):
             from foibot.status import board
             b = board(app.campaigns.requests(name), end.date())
             path = _report(app, name, root / "report.html")

@@ -82,8 +82,9 @@ class MailIndex:
         duplicates = 0
         with self.store.db(self.store.mail_path) as db:
             messages = db.table("messages")
-            by_sha = {doc["sha256"]: doc for doc in messages.all()}
-            by_mid = {doc["message_id"]: doc for doc in by_sha.values() if doc.get("message_id")}
+            by_sha: dict[str, dict[str, Any]] = {doc["sha256"]: doc for doc in messages.all()}
+            by_mid: dict[str, dict[str, Any]] = {
+                doc["message_id"]: doc for doc in by_sha.values() if doc.get("message_id")}
             for uid in sorted(fetched):
                 sha = digests[uid]
                 source = {"folder": folder, "uidvalidity": uidvalidity, "uid": uid}
@@ -94,9 +95,9 @@ class MailIndex:
                     if source not in existing["sources"]:
                         existing["sources"].append(source)
                         messages.update({"sources": existing["sources"]},
-                                        doc_ids=[existing.doc_id])
+                                        doc_ids=[existing.doc_id])  # type: ignore[attr-defined]
                     continue
-                doc = {"sha256": sha, "message_id": mid, "size": len(fetched[uid]),
+                doc: dict[str, Any] = {"sha256": sha, "message_id": mid, "size": len(fetched[uid]),
                        "received": iso_utc(now), "sources": [source], "status": "new"}
                 messages.insert(doc)
                 by_sha[sha] = doc
@@ -174,7 +175,9 @@ def fetch(app: App, mailbox: Mailbox, *, progress: Progress | None = None) -> Po
     size = app.config.section("imap")["batch_size"]
     for folder in folders(app):
         cursor = index.cursor(folder)
-        uidvalidity, uids = with_reconnect(mailbox, lambda: mailbox.new_uids(folder, cursor))  # type: ignore[misc]
+        def listing(folder: str = folder, cursor: Cursor | None = cursor) -> tuple[int, list[int]]:
+            return mailbox.new_uids(folder, cursor)
+        uidvalidity, uids = with_reconnect(mailbox, listing)
         if cursor is not None and cursor.uidvalidity != uidvalidity:
             cursor = None  # the server renumbered the folder: read it all again, de-duplicated
         done = 0
@@ -182,7 +185,7 @@ def fetch(app: App, mailbox: Mailbox, *, progress: Progress | None = None) -> Po
             def get(chunk: list[int] = chunk) -> dict[int, bytes]:
                 mailbox.new_uids(folder, cursor)  # (re)select the folder after a reconnect
                 return mailbox.fetch(folder, chunk)
-            fetched: dict[int, bytes] = with_reconnect(mailbox, get)  # type: ignore[assignment]
+            fetched = with_reconnect(mailbox, get)
             new, dups = index.record_batch(folder, uidvalidity, fetched, now=app.now())
             summary.fetched += len(fetched)
             summary.new += len(new)
@@ -348,7 +351,7 @@ def settle_uncertain(app: App, mailbox: Mailbox) -> int:
     for name in app.campaigns.names():
         waiting = []
         for req in app.campaigns.requests(name):
-            keys = {e.data.get("key") for e in req.events if e.type == "sending"}
+            keys = {str(e.data["key"]) for e in req.events if e.type == "sending"}
             for key in keys:
                 st = letter_state(req, key)
                 if st.state == "uncertain" and st.message_id:
@@ -381,8 +384,9 @@ def save_sent(app: App, mailbox: Mailbox) -> int:
                      if e.type == "sending"}
             for event in req.events:
                 mid = event.data.get("message_id")
-                if event.type == "sent" and mid not in done and paths.get(mid):
-                    path = Path(paths[mid])
+                source = paths.get(mid)
+                if event.type == "sent" and mid not in done and source:
+                    path = Path(source)
                     if path.exists():
                         mailbox.append(folder, path.read_bytes())
                         entries.append((req.reference, "saved", {"message_id": mid,

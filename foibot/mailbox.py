@@ -12,7 +12,9 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
+
+T = TypeVar("T")
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -169,8 +171,8 @@ class Mailbox:
         return bool(responses)
 
 
-def with_reconnect(mailbox: Mailbox, action: Callable[[], object], *, attempts: int = 4,
-                   backoff: float = 0.5, sleep: Callable[[float], None] = time.sleep) -> object:
+def with_reconnect(mailbox: Mailbox, action: Callable[[], T], *, attempts: int = 4,
+                   backoff: float = 0.5, sleep: Callable[[float], None] = time.sleep) -> T:
     """Run ``action``; on a dropped connection reconnect with backoff and run it again."""
     for attempt in range(attempts):
         try:

@@ -109,9 +109,9 @@ def match(
                     return Match(ref, "plus-address", f"sent to {addr}")
     # 2. a Message-ID foibot sent
     for mid in [in_reply_to or "", *references]:
-        ref = index.sent_ids.get(mid.strip())
-        if ref:
-            return Match(ref, "message-id", f"in reply to {mid.strip()}")
+        sent_ref = index.sent_ids.get(mid.strip())
+        if sent_ref:
+            return Match(sent_ref, "message-id", f"in reply to {mid.strip()}")
     for found in _OUR_MSGID_RE.finditer(raw):
         mid = found.group(0).decode()
         if mid in index.sent_ids:
@@ -123,9 +123,9 @@ def match(
                 return Match(ref, "reference", f"{ref} in the {where}")
     # 4. the force's own reference, known from an earlier reply
     if force_reference:
-        ref = index.force_refs.get(_norm_force_ref(force_reference))
-        if ref:
-            return Match(ref, "force-reference", f"force reference {force_reference}")
+        known = index.force_refs.get(_norm_force_ref(force_reference))
+        if known:
+            return Match(known, "force-reference", f"force reference {force_reference}")
     # 5. the sender belongs to one force with one open request
     sender = sender.strip().lower()
     force_ids = [index.learned[sender]] if sender in index.learned else \

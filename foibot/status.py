@@ -142,7 +142,7 @@ def clock_facts(request: Request) -> tuple[date | None, list[clock.ClockFact]]:
             facts.append(clock.ClockFact("extension", _day(event),
                                          date.fromisoformat(until) if until else None))
         elif event.type in ("reply", "reply_by_post"):
-            kind = marked.get(id(event), event.data.get("kind"))
+            kind = marked.get(id(event), str(event.data.get("kind", "unknown")))
             day = Reply(event, kind).day
             if kind == "clarification":
                 facts.append(clock.ClockFact("clarification_requested", day))
@@ -160,7 +160,7 @@ def derive(request: Request, today: date) -> RequestStatus:
     """Everything the board and the chaser need to know about one request."""
     from foibot.outbox import letter_state
 
-    regime = request.force.regime
+    regime: clock.Regime = "foisa" if request.force.regime == "foisa" else "foia"
     events = request.events
     all_replies = [r for r in replies(events) if r.kind != "auto_reply"]
     last = all_replies[-1] if all_replies else None

@@ -7,7 +7,9 @@ so a user can ask "what would happen on 2 April?" and tests can move time determ
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from foibot.errors import UsageError
@@ -65,3 +67,20 @@ def iso_utc(instant: datetime) -> str:
 
 def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+@contextmanager
+def pinned_now(instant: datetime | str) -> Iterator[None]:
+    """Set the injected clock (``FOIBOT_NOW``) for the code inside, then restore it.
+
+    The demo moves through a campaign with it; nothing else in foibot changes the clock.
+    """
+    before = os.environ.get(NOW_ENV)
+    os.environ[NOW_ENV] = instant if isinstance(instant, str) else instant.isoformat()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(NOW_ENV, None)
+        else:
+            os.environ[NOW_ENV] = before

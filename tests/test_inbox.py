@@ -86,7 +86,6 @@ def test_poll_files_and_classifies_replies(sent, capsys, imap_server):
 
 def test_read_flags_untouched_and_bounce_marks_delivery_failed(sent, capsys, imap_server):
     cfg, app, reqs = sent
-    from email.message import EmailMessage
     from foibot.followup import original
     mid, subject = original(reqs["cambridgeshire"])
     dsn = (

@@ -7,11 +7,8 @@ aiosmtpd, 34 replies delivered into pymap and filed by ``foibot poll``, figures 
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,7 +19,7 @@ from foibot import clock, report
 from foibot.app import App
 from foibot.campaign import Request
 from foibot.cli import main
-from foibot.timeutil import NOW_ENV, parse_instant
+from foibot.timeutil import NOW_ENV, parse_instant, pinned_now
 from tests.helpers import QUESTION, cli, write_config
 from tests.replies import ACK, CLARIFY, REFUSAL, SUCCESS, reply_to
 
@@ -57,17 +54,7 @@ class Built:
         return target / self.cfg.name
 
 
-@contextmanager
-def clock_at(when: str) -> Iterator[None]:
-    before = os.environ.get(NOW_ENV)
-    os.environ[NOW_ENV] = when
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(NOW_ENV, None)
-        else:
-            os.environ[NOW_ENV] = before
+clock_at = pinned_now
 
 
 def run(cfg: Path, *args: str) -> None:

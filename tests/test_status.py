@@ -13,6 +13,7 @@ from foibot.campaign import Request
 from foibot.events import Event
 from foibot.registry import Registry
 from foibot.status import derive
+from foibot.timeutil import pinned_now
 from tests.helpers import QUESTION, cli, write_config
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
@@ -93,7 +94,7 @@ def played(tmp_path_factory, smtp_session, pymap_session):
                        imap=(pymap_server.host, pymap_server.port, pymap_server.username,
                              pymap_server.password))
     app = App.load(cfg)
-    with demo.simulated_now(demo.START):
+    with pinned_now(demo.START):
         app.campaigns.create("sm", forces=app.registry.group("default"), group="default",
                              template=None, variables={"question": QUESTION}, now=app.now())
     demo.play(app, "sm", pymap_server.deliver)

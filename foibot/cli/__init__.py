@@ -8,7 +8,6 @@ handler in :func:`main` turns every ``FoibotError`` into one line on stderr and 
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from pathlib import Path
 from typing import Optional

@@ -7,7 +7,6 @@ from typing import Optional
 
 import typer
 
-from foibot.cli.common import console
 
 
 def register(app: typer.Typer) -> None:
