@@ -245,3 +245,18 @@ def test_force_reference_learned_and_campaigns_kept_apart(tmp_path, capsys, smtp
     row = json.loads(cli(capsys, cfg, "status", "b", "--json", "--force", "kent").out)["requests"][0]
     assert row["outcome"] == "partially_successful"
     assert cli(capsys, cfg, "mark", kb.reference, "great").code == 2
+
+
+def test_poll_watch_files_mail_as_it_arrives(sent_pymap, pymap_server):
+    cfg, app, reqs = sent_pymap
+    proc = subprocess.Popen([sys.executable, "-m", "foibot", "--config", str(cfg), "poll", "--watch"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("0 new")
+        pymap_server.deliver(reply_to(reqs["kent"], SUCCESS))  # IDLE wakes the watcher
+        assert proc.stdout.readline().startswith("1 new: 1 matched")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=10)
+    assert code == 130 and "Traceback" not in proc.stderr.read()
+    assert len(_replies(App.load(cfg))["kent"]) == 1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -11,7 +9,7 @@ from foibot import inbox
 from foibot.classify import KINDS
 from foibot.cli.common import console, err_console, load_app, print_json
 from foibot.errors import UsageError
-from foibot.mailbox import Mailbox
+from foibot.mailbox import Mailbox, with_reconnect
 
 
 def register(app: typer.Typer) -> None:
@@ -22,27 +20,31 @@ def register(app: typer.Typer) -> None:
                                    help="Stay connected: IMAP IDLE, or interval polling."),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
-        """Fetch new replies, store them, file each under its request and classify it."""
+        """Fetch new replies, store them, file each under its request and classify it.
+
+        With --watch, stay connected and poll again whenever the server signals new mail
+        (IMAP IDLE), or every [imap] idle_seconds where it cannot.
+        """
         a = load_app(ctx)
-        while True:
-            with Progress(TextColumn("fetching"), BarColumn(), MofNCompleteColumn(),
-                          console=err_console, transient=True,
-                          disable=as_json or not err_console.is_terminal) as bar:
-                task = bar.add_task("fetch", total=None)
-                summary = inbox.poll(a, progress=lambda done, total: bar.update(
-                    task, completed=done, total=total))
-            if as_json:
-                print_json({"new": summary.new, "matched": summary.matched,
-                            "triage": summary.triage, "bounce": summary.bounce,
-                            "duplicates": summary.duplicates})
-            else:
-                typer.echo(summary.line())
-            if not watch:
-                return
-            imap = a.config.section("imap")
-            with Mailbox(a.config.imap) as mailbox:
-                if not mailbox.wait(imap["folder"], imap["idle_seconds"]):
-                    time.sleep(0)
+        imap = a.config.section("imap")
+        with Mailbox(a.config.imap) as mailbox:
+            while True:
+                with Progress(TextColumn("fetching"), BarColumn(), MofNCompleteColumn(),
+                              console=err_console, transient=True,
+                              disable=as_json or not err_console.is_terminal) as bar:
+                    task = bar.add_task("fetch", total=None)
+                    summary = inbox.poll(a, mailbox=mailbox, progress=lambda done, total:
+                                         bar.update(task, completed=done, total=total))
+                if as_json:
+                    print_json({"new": summary.new, "matched": summary.matched,
+                                "triage": summary.triage, "bounce": summary.bounce,
+                                "duplicates": summary.duplicates})
+                else:
+                    typer.echo(summary.line())
+                if not watch:
+                    return
+                with_reconnect(mailbox, lambda: mailbox.wait(imap["folder"],
+                                                             imap["idle_seconds"]))
 
     @app.command()
     def triage(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
