@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import Callable, Iterator
 
 from foibot import config as config_mod
-from foibot.campaign import Campaigns
+from foibot.campaign import Campaigns, Request
 from foibot.config import Config
+from foibot.outbox import Outbox, Outgoing, SmtpTransport
 from foibot.registry import Registry
 from foibot.store import Store
 from foibot.timeutil import now as system_now
@@ -37,3 +40,18 @@ class App:
 
     def now(self) -> datetime:
         return system_now()
+
+    @contextmanager
+    def outbox(self, campaign: str, *,
+               guard: Callable[[Request, Outgoing], str | None] | None = None) -> Iterator[Outbox]:
+        """The exactly-once outbox of a campaign over the configured SMTP server; the one
+        connection it opens is closed on the way out."""
+        smtp = self.config.section("smtp")
+        transport = SmtpTransport(self.config.smtp)
+        try:
+            yield Outbox(self.campaigns, campaign, self.config.sender, transport,
+                         clock=self.now, retries=smtp["retries"],
+                         backoff_seconds=smtp["retry_backoff_seconds"],
+                         rate_per_minute=smtp["rate_per_minute"], guard=guard)
+        finally:
+            transport.close()

@@ -12,7 +12,7 @@ from foibot.campaign import Campaign, Request
 from foibot.errors import UsageError
 from foibot.letters import Letters
 from foibot.outbox import (
-    Outbox, Outgoing, Report, SmtpTransport, build_message, letter_state, message_bytes,
+    Outgoing, Report, build_message, letter_state, message_bytes,
 )
 from foibot.store import atomic_write_bytes
 from foibot.timeutil import london_date
@@ -74,13 +74,6 @@ def send(
     resend_uncertain: bool = False,
     progress: Callable[[Outgoing, str], None] | None = None,
 ) -> Report:
-    smtp = app.config.section("smtp")
-    transport = SmtpTransport(app.config.smtp)
-    outbox = Outbox(
-        app.campaigns, batch.campaign.name, app.config.sender, transport, clock=app.now,
-        retries=smtp["retries"], backoff_seconds=smtp["retry_backoff_seconds"],
-        rate_per_minute=smtp["rate_per_minute"],
-    )
     pending = [o for o in batch.letters
                if letter_state(o.request, o.key).state not in ("sent", "failed")]
     report = Report()
@@ -88,13 +81,11 @@ def send(
         if out not in pending:
             st = letter_state(out.request, out.key)
             report.skipped.append((out.request.reference, f"already {st.state}"))
-    try:
-        if pending:
+    if pending:
+        with app.outbox(batch.campaign.name) as outbox:
             sub = outbox.send_all(pending, resend_uncertain=resend_uncertain, progress=progress)
-            for name in ("sent", "failed", "deferred", "uncertain", "skipped"):
-                getattr(report, name).extend(getattr(sub, name))
-    finally:
-        transport.close()
+        for name in ("sent", "failed", "deferred", "uncertain", "skipped"):
+            getattr(report, name).extend(getattr(sub, name))
     for request in batch.unreachable:
         report.failed.append((request.reference, f"{request.force.name}: no known FOI address"))
     return report

@@ -34,7 +34,7 @@ from foibot.chase import ChasePolicy, Decision
 from foibot.errors import MailError, StateError, UsageError
 from foibot.events import Event
 from foibot.letters import long_date
-from foibot.outbox import Outbox, Outgoing, Report, SmtpTransport, letter_state, message_bytes
+from foibot.outbox import Outgoing, Report, letter_state, message_bytes
 from foibot.status import RequestStatus, derive, replies
 from foibot.store import atomic_write_bytes
 from foibot.timeutil import LONDON, london_date
@@ -158,13 +158,8 @@ def still_due(today: date, pol: ChasePolicy) -> Callable[[Request, Outgoing], st
 
 def _send(app: App, name: str, letters: list[tuple[Decision, Outgoing]],
           guard: Callable[[Request, Outgoing], str | None]) -> list[tuple[Decision, ChaseOutcome]]:
-    smtp = app.config.section("smtp")
-    transport = SmtpTransport(app.config.smtp)
-    outbox = Outbox(app.campaigns, name, app.config.sender, transport, clock=app.now,
-                    retries=smtp["retries"], backoff_seconds=smtp["retry_backoff_seconds"],
-                    rate_per_minute=smtp["rate_per_minute"], guard=guard)
     done: list[tuple[Decision, ChaseOutcome]] = []
-    try:
+    with app.outbox(name, guard=guard) as outbox:
         for decision, out in letters:
             report = Report()
             try:
@@ -179,8 +174,6 @@ def _send(app: App, name: str, letters: list[tuple[Decision, Outgoing]],
             detail = next((why for _, why in report.skipped + report.failed + report.deferred
                            + report.uncertain), "")
             done.append((decision, ChaseOutcome(name, decision, result, detail)))
-    finally:
-        transport.close()
     return done
 
 

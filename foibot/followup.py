@@ -14,7 +14,7 @@ from foibot.app import App
 from foibot.campaign import Request
 from foibot.errors import UsageError
 from foibot.letters import Letters
-from foibot.outbox import Outbox, Outgoing, Report, SmtpTransport, build_message
+from foibot.outbox import Outgoing, Report, build_message
 from foibot.status import derive
 from foibot.timeutil import london_date
 
@@ -98,15 +98,8 @@ def build(
 
 
 def send(app: App, campaign: str, letters: list[Outgoing]) -> Report:
-    smtp = app.config.section("smtp")
-    transport = SmtpTransport(app.config.smtp)
-    outbox = Outbox(app.campaigns, campaign, app.config.sender, transport, clock=app.now,
-                    retries=smtp["retries"], backoff_seconds=smtp["retry_backoff_seconds"],
-                    rate_per_minute=smtp["rate_per_minute"])
-    try:
+    with app.outbox(campaign) as outbox:
         return outbox.send_all(letters)
-    finally:
-        transport.close()
 
 
 def clarify(app: App, reference: str, text: str) -> Report:
