@@ -228,12 +228,26 @@ def derive(request: Request, today: date) -> RequestStatus:
         action = "consider internal review" if stand.long_overdue else "chase"
     else:
         state, action = "awaiting", "wait"
+    action = _after_escalation(events, action)
     return RequestStatus(
         request=request, state=state, sent=sent, deadline=deadline, standing=stand,
         last_reply=last, outcome=outcome, force_reference=force_ref, stated_due=stated,
         stated_note=stated_note, next_action=action, warnings=tuple(warnings), chasers=chasers,
         review_requested=review_day, review_deadline=review_dl, failure=failure, answers=answers,
     )
+
+
+def _after_escalation(events: tuple[Event, ...], action: str) -> str:
+    """Escalation letters change what the user should do next: send a draft that waits for
+    them, or wait for the regulator once a complaint has gone."""
+    sent = {e.data.get("key") for e in events if e.type == "sent"}
+    if sent & {"ico", "sic"}:
+        return "wait for the regulator" if action != "none" else action
+    drafts = [e.data.get("key") for e in events
+              if e.type == "draft" and e.data.get("key") not in sent]
+    if drafts and action not in ("none", "wait", "fix address"):
+        return f"send draft {drafts[-1]} (foibot send-draft)"
+    return action
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def played(tmp_path_factory, smtp_session, pymap_session):
 
 def test_board_of_a_played_campaign_32_of_44(played, capsys, monkeypatch):
     cfg, app = played
-    monkeypatch.setenv("FOIBOT_NOW", "2027-01-20T12:00:00+00:00")
+    monkeypatch.setenv("FOIBOT_NOW", "2027-02-05T12:00:00+00:00")
     r = cli(capsys, cfg, "status", "sm")
     assert r.code == 0, r.err
     first = r.out.splitlines()[0]
@@ -120,7 +120,9 @@ def test_board_of_a_played_campaign_32_of_44(played, capsys, monkeypatch):
     assert rows["bedfordshire"]["next_action"] == "fix address"
     assert rows["humberside"]["state"] == "overdue"          # acknowledged only
     assert rows["humberside"]["last_reply_kind"] == "acknowledgement"
-    assert rows["humberside"]["next_action"] == "chase"
+    # three chasers went unanswered and the demo drafted an internal review
+    assert rows["humberside"]["chasers"] == 3
+    assert rows["humberside"]["next_action"] == "send draft review (foibot send-draft)"
     assert rows["merseyside"]["outcome"] == "rejected" and rows["merseyside"]["sections"] == ["12"]
     assert rows["merseyside"]["next_action"] == "consider internal review"
     assert rows["cleveland"]["outcome"] == "partially_successful"
@@ -137,7 +139,7 @@ def test_board_of_a_played_campaign_32_of_44(played, capsys, monkeypatch):
 
 def test_show_explains_the_deadline(played, capsys, monkeypatch):
     cfg, app = played
-    monkeypatch.setenv("FOIBOT_NOW", "2027-01-20T12:00:00+00:00")
+    monkeypatch.setenv("FOIBOT_NOW", "2027-02-05T12:00:00+00:00")
     ref = next(r.reference for r in app.campaigns.requests("sm") if r.force.id == "humberside")
     r = cli(capsys, cfg, "show", ref)
     assert r.code == 0, r.err
