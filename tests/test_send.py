@@ -179,3 +179,46 @@ def test_uncertain_letter_is_reported_and_resent_only_on_request(tmp_path, capsy
     r = cli(capsys, cfg, "send", "sm", "--resend-uncertain")
     assert r.code == 0
     assert len(smtp_server.messages) == 44
+
+
+def test_dropped_connection_before_data_is_retried_once_delivered(tmp_path, capsys, smtp_server):
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port))
+    _create(capsys, cfg)
+    smtp_server.drop_next(1, stage="rcpt")  # the server hangs up mid-transaction
+    r = cli(capsys, cfg, "send", "sm")
+    assert r.code == 0, r.out + r.err
+    rcpts = Counter(rcpt for m in smtp_server.messages for rcpt in m.rcpt_tos)
+    assert len(rcpts) == 44 and set(rcpts.values()) == {1}
+
+
+def test_dropped_connection_during_data_is_uncertain_not_resent(tmp_path, capsys, smtp_server):
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port))
+    _create(capsys, cfg)
+    smtp_server.drop_next(1, stage="data")  # the server may or may not have kept the letter
+    r = cli(capsys, cfg, "send", "sm")
+    assert r.code == 1
+    assert "uncertain" in r.out and "sent 43, failed 0, skipped 0, uncertain 1" in r.out
+    assert len(smtp_server.messages) == 43
+    r = cli(capsys, cfg, "send", "sm")
+    assert len(smtp_server.messages) == 43 and "uncertain" in r.out
+    r = cli(capsys, cfg, "send", "sm", "--resend-uncertain")
+    assert r.code == 0
+    assert len(smtp_server.messages) == 44
+    # the resend carries the Message-ID recorded before the first attempt
+    app = App.load(cfg)
+    for req in app.campaigns.requests("sm"):
+        ids = {e.data["message_id"] for e in req.events if e.type in ("sending", "sent")}
+        assert len(ids) == 1
+
+
+def test_corrupt_state_file_is_named_and_left_alone(tmp_path, capsys):
+    cfg = write_config(tmp_path, smtp=("127.0.0.1", 1))
+    _create(capsys, cfg)
+    path = tmp_path / "state" / "campaigns" / "sm.json"
+    path.write_text('{"requests": {"1": ')
+    for args in (("status", "sm"), ("send", "sm"), ("campaign", "show", "sm")):
+        r = cli(capsys, cfg, *args)
+        assert r.code == 1
+        assert r.err.strip() == (f"foibot: {path}: state file is corrupt (Expecting value: line 1 "
+                                 "column 20 (char 19)); nothing was changed")
+    assert path.read_text() == '{"requests": {"1": '
