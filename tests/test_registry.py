@@ -61,3 +61,23 @@ def test_domain_lookup_spans_pnn_move():
     r = Registry.from_config()
     assert [f.id for f in r.by_domain("essex.pnn.police.uk")] == ["essex"]
     assert [f.id for f in r.by_domain("surrey.police.uk")] == ["surrey"]
+
+
+def test_campaign_from_a_toml_file(tmp_path, capsys):
+    from tests.helpers import write_config
+
+    cfg = write_config(tmp_path)
+    spec = tmp_path / "campaign.toml"
+    spec.write_text('group = "uk-territorial"\n[vars]\nquestion = "How many officers?"\n')
+    r = cli(capsys, cfg, "campaign", "create", "c1", "--file", str(spec), "--json")
+    assert r.code == 0, r.err
+    assert len(json.loads(r.out)["requests"]) == 45
+    shown = json.loads(cli(capsys, cfg, "campaign", "show", "c1", "--json").out)
+    assert shown["variables"] == {"question": "How many officers?"}
+    assert shown["group"] == "uk-territorial"
+    spec.write_text('grop = "all"\n')
+    r = cli(capsys, cfg, "campaign", "create", "c2", "--file", str(spec))
+    assert r.code == 2 and r.err.strip() == "foibot: campaign.toml: grop: unknown key (known: group, template, vars)"
+    spec.write_text('group = "all"\n')  # no question: the shipped letter needs one
+    r = cli(capsys, cfg, "campaign", "create", "c3", "--file", str(spec))
+    assert r.code == 2 and "undefined variable: question" in r.err

@@ -98,7 +98,15 @@ def test_undefined_variable_sends_nothing(tmp_path, capsys, smtp_server):
     tpl = tmp_path / "mine.txt.j2"
     tpl.write_text("Dear {{ force.name }},\n\n{{ question }}\n\nPeriod: {{ period }}\n")
     (tmp_path / "mine.subject.j2").write_text("FOI {{ reference }}")
+    # caught when the campaign is made ...
+    r = cli(capsys, cfg, "campaign", "create", "sm", "--template", str(tpl), "--var", "question=q")
+    assert r.code == 2
+    assert r.err.strip() == "foibot: mine.txt.j2 line 5: undefined variable: period"
+    assert cli(capsys, cfg, "campaign", "list", "--json").out.strip() == "[]"
+    # ... and when a template edited afterwards is sent
+    tpl.write_text("Dear {{ force.name }},\n\n{{ question }}\n")
     _create(capsys, cfg, "sm", "--template", str(tpl))
+    tpl.write_text("Dear {{ force.name }},\n\n{{ question }}\n\nPeriod: {{ period }}\n")
     r = cli(capsys, cfg, "send", "sm")
     assert r.code == 2
     assert r.err.strip() == "foibot: mine.txt.j2 line 5: undefined variable: period"

@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 from rich.table import Table
 
 from foibot.cli.common import console, load_app, parse_vars, print_json
-from foibot.errors import UsageError
+from foibot.errors import ConfigError, UsageError
+from foibot.config import Sender
 from foibot.letters import Letters
+from foibot.letters import context as letter_context
+from foibot.timeutil import today
+
+PLACEHOLDER = Sender("Your Name", "you@example.org")
+
+CAMPAIGN_KEYS = {"group": str, "template": str, "vars": dict}
+
+
+def load_campaign_file(path: Path) -> dict[str, Any]:
+    """A campaign described in TOML: ``group``, ``template`` (relative to the file) and
+    ``[vars]`` (the template's variables, e.g. ``question``). Checked like the config."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path.name}: not valid TOML: {exc}") from None
+    for key, value in data.items():
+        if key not in CAMPAIGN_KEYS:
+            raise UsageError(f"{path.name}: {key}: unknown key (known: group, template, vars)")
+        if not isinstance(value, CAMPAIGN_KEYS[key]):
+            raise UsageError(f"{path.name}: {key}: expected a {'table' if key == 'vars' else 'string'}")
+    for key, value in data.get("vars", {}).items():
+        if not isinstance(value, str):
+            raise UsageError(f"{path.name}: [vars] {key}: expected a string")
+    return data
+
 
 campaign_app = typer.Typer(help="Create and inspect campaigns.", no_args_is_help=True)
 
@@ -28,16 +57,29 @@ def create(
     group: str = typer.Option("default", "--group", "-g", help="Group of forces to ask."),
     var: Optional[List[str]] = typer.Option(
         None, "--var", help="Template variable KEY=VALUE (repeatable); `question` is required."),
+    from_file: Optional[Path] = typer.Option(
+        None, "--file", help="A campaign TOML file: group, template and a [vars] table."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a campaign: one request, with its own reference, per force of the group."""
     app = load_app(ctx)
-    variables = parse_vars(var)
+    variables: dict[str, str] = {}
+    if from_file is not None:
+        spec = load_campaign_file(from_file)
+        group = spec.get("group", group)
+        if spec.get("template") and template is None:
+            template = (from_file.parent / spec["template"]).resolve()
+        variables.update(spec.get("vars", {}))
+    variables.update(parse_vars(var))
     letters = Letters(template.resolve() if template else None)
-    letters.check("request")
     forces = app.registry.group(group)
     if not forces:
         raise UsageError(f"group {group!r} has no forces left after the config's exclusions")
+    # Render one letter now, so a missing variable is found before the campaign exists.
+    sample = forces[0]
+    letters.render("request", letter_context(
+        force=sample, sender=_sender_or_placeholder(app),
+        reference="FOI-00000", today=today(), variables=variables, campaign=name))
     campaign, requests = app.campaigns.create(
         name, forces=forces, group=group,
         template=str(template.resolve()) if template else None,
@@ -53,6 +95,14 @@ def create(
     if missing:
         console.print(f"no known address (will not be sent): {', '.join(missing)}")
     console.print(f"next: foibot preview {name}   then   foibot send {name}")
+
+
+def _sender_or_placeholder(app: Any) -> Sender:
+    """Creating a campaign needs no sender yet (sending does): check the template without."""
+    try:
+        return app.config.sender
+    except ConfigError:
+        return PLACEHOLDER
 
 
 @campaign_app.command("list")
