@@ -25,6 +25,7 @@ import asyncio
 import atexit
 import functools
 import grp
+import json
 import os
 import pwd
 import re
@@ -41,8 +42,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Literal
+from urllib.parse import parse_qs, urlsplit
 from weakref import WeakKeyDictionary
 
 from aiosmtpd.controller import Controller
@@ -53,6 +56,7 @@ HOST = "127.0.0.1"
 START_TIMEOUT = 15.0
 DOVECOT_ENV = "FOIBOT_TEST_DOVECOT"
 DOVECOT_MISSING = "dovecot not installed (Debian package dovecot-imapd)"
+OAUTH2_NEEDS_23 = "the oauth2 passdb config is written for Dovecot 2.3; 2.4 changed it"
 MAIL_USER = "foibotmail"
 
 
@@ -449,14 +453,26 @@ def mail_accounts() -> MailAccounts:
 
 
 def dovecot_config(
-    *, version: tuple[int, int], root: Path, port: int, accounts: MailAccounts
+    *,
+    version: tuple[int, int],
+    root: Path,
+    port: int,
+    accounts: MailAccounts,
+    oauth2: Path | None = None,
 ) -> str:
     """A complete dovecot.conf for a private IMAP-only instance living in ``root``.
 
     Dovecot 2.4 renamed settings and wants its version stated first; both syntaxes are written
     here so the same test suite runs on Debian 12 (2.3) and on newer systems (2.4).
+
+    ``oauth2`` names a file of ``oauth2`` passdb settings (see :func:`oauth2_passdb_settings`):
+    XOAUTH2 and OAUTHBEARER logins then check their token with it, while LOGIN and PLAIN keep
+    using the password file (which the fixtures' own connections need). Only the 2.3 syntax
+    is written for it; 2.4 moved token checking out of the passdb.
     """
     new_syntax = version >= (2, 4)
+    if oauth2 is not None and new_syntax:
+        raise ServerStartError(OAUTH2_NEEDS_23)
     users = root / "users"
     # chroot needs root; a rootless server runs its login and anvil processes unconfined.
     chroot = "  chroot =\n" if accounts.rootless else ""
@@ -469,7 +485,7 @@ def dovecot_config(
         "listen = 127.0.0.1",
         "protocols = imap",
         "ssl = no",
-        "auth_mechanisms = plain login",
+        "auth_mechanisms = plain login" + (" xoauth2 oauthbearer" if oauth2 else ""),
         "auth_failure_delay = 0",
         "mail_max_userip_connections = 100",
         f"default_login_user = {accounts.login_user}",
@@ -491,12 +507,15 @@ def dovecot_config(
             f"userdb passwd-file {{\n  passwd_file_path = {users}\n}}",
         ]
     else:
-        settings += [
-            "disable_plaintext_auth = no",
-            "mail_location = maildir:~/Maildir",
-            f"passdb {{\n  driver = passwd-file\n  args = {users}\n}}",
-            f"userdb {{\n  driver = passwd-file\n  args = {users}\n}}",
-        ]
+        settings += ["disable_plaintext_auth = no", "mail_location = maildir:~/Maildir"]
+        if oauth2 is not None:
+            # A refused token must not fall through to the password file as a password.
+            by_token = f"driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {oauth2}"
+            by_password = f"driver = passwd-file\n  mechanisms = plain login\n  args = {users}"
+            settings += [f"passdb {{\n  {body}\n}}" for body in (by_token, by_password)]
+        else:
+            settings.append(f"passdb {{\n  driver = passwd-file\n  args = {users}\n}}")
+        settings.append(f"userdb {{\n  driver = passwd-file\n  args = {users}\n}}")
     settings += [
         "namespace inbox {\n  inbox = yes\n}",
         "service imap-login {\n"
@@ -507,6 +526,20 @@ def dovecot_config(
     if accounts.rootless:
         settings.append(f"service anvil {{\n{chroot}}}")
     return "\n".join(settings) + "\n"
+
+
+def oauth2_passdb_settings(introspection_url: str) -> str:
+    """The ``oauth2`` passdb's settings file (Dovecot 2.3): the token is appended to
+    ``introspection_url`` (GET), and the answer must say ``"active": true`` and name the user
+    logging in as ``username``."""
+    return (
+        "introspection_mode = get\n"
+        f"introspection_url = {introspection_url}\n"
+        "username_attribute = username\n"
+        "active_attribute = active\n"
+        "active_value = true\n"
+        "timeout_msecs = 5000\n"
+    )
 
 
 def _group_name(gid: int) -> str:
@@ -547,11 +580,13 @@ class DovecotServer(ImapServer):
         username: str = "foibot",
         password: str = "secret",
         attached: bool = True,
+        introspection_url: str | None = None,
     ) -> DovecotServer:
         """Configure and run ``dovecot -F -c root/dovecot.conf`` on a free port.
 
         ``attached=False`` leaves it running after this process exits (for CI, which stops it
-        with ``stop_private``).
+        with ``stop_private``). ``introspection_url`` turns on XOAUTH2/OAUTHBEARER logins whose
+        token that endpoint checks (see :class:`TokenIntrospection`); Dovecot 2.3 only.
         """
         binary = binary or dovecot_binary()
         if binary is None:
@@ -572,6 +607,11 @@ class DovecotServer(ImapServer):
             f"{username}:{{PLAIN}}{password}:{accounts.mail_uid}:{accounts.mail_gid}::{home}::\n"
         )
         users.chmod(0o644)
+        oauth2: Path | None = None
+        if introspection_url is not None:
+            oauth2 = root / "dovecot-oauth2.conf.ext"
+            oauth2.write_text(oauth2_passdb_settings(introspection_url))
+            oauth2.chmod(0o644)
         config = root / "dovecot.conf"
         server = cls(HOST, 0, username, password)
         server.root = root
@@ -579,7 +619,9 @@ class DovecotServer(ImapServer):
 
         def launch(port: int) -> subprocess.Popen[bytes]:
             config.write_text(
-                dovecot_config(version=version, root=root, port=port, accounts=accounts)
+                dovecot_config(
+                    version=version, root=root, port=port, accounts=accounts, oauth2=oauth2
+                )
             )
             return _spawn([binary, "-F", "-c", str(config)], log, attached=attached)
 
@@ -605,6 +647,78 @@ class DovecotServer(ImapServer):
 def private_dovecot_dir() -> Path:
     """A short path outside pytest's 0700 tmp tree, which Dovecot's other users cannot enter."""
     return Path(tempfile.mkdtemp(prefix="foibot-dovecot-"))
+
+
+# --- OAuth2 token introspection ---------------------------------------------------------------
+
+
+class TokenIntrospection:
+    """An OAuth 2.0 token introspection endpoint (RFC 7662) on 127.0.0.1, for Dovecot's
+    ``oauth2`` passdb to check the bearer tokens of XOAUTH2 logins against::
+
+        GET /introspect?token=good-token  ->  {"active": true, "username": "foibot"}
+        GET /introspect?token=anything    ->  {"active": false}
+
+    ``tokens`` maps each token it accepts to the user it belongs to. ``asked`` lists the
+    tokens presented, in order, so a test can tell that a login really was checked here.
+    """
+
+    PATH = "/introspect"
+
+    def __init__(self, tokens: Mapping[str, str]) -> None:
+        self.tokens = dict(tokens)
+        self.host, self.port = HOST, 0
+        self._lock = threading.Lock()
+        self._asked: list[str] = []
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        """The URL the token is appended to (``introspection_mode = get``)."""
+        return f"http://{self.host}:{self.port}{self.PATH}?token="
+
+    @property
+    def asked(self) -> list[str]:
+        with self._lock:
+            return list(self._asked)
+
+    def start(self) -> TokenIntrospection:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                if url.path != owner.PATH:
+                    self.send_error(404)
+                    return
+                token = parse_qs(url.query).get("token", [""])[0]
+                with owner._lock:
+                    owner._asked.append(token)
+                user = owner.tokens.get(token)
+                answer = {"active": True, "username": user} if user else {"active": False}
+                body = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_: object) -> None:
+                pass  # the request line carries the token
+
+        self._server = ThreadingHTTPServer((self.host, 0), Handler)
+        self._server.daemon_threads = True
+        self.port = int(self._server.server_address[1])
+        threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="introspection", daemon=True
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
 
 
 # --- SMTP -------------------------------------------------------------------------------------
