@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from tinydb.table import Document
+
 from foibot import classify as classify_mod
 from foibot import mailparse
 from foibot.app import App
@@ -82,8 +84,8 @@ class MailIndex:
         duplicates = 0
         with self.store.db(self.store.mail_path) as db:
             messages = db.table("messages")
-            by_sha: dict[str, dict[str, Any]] = {doc["sha256"]: doc for doc in messages.all()}
-            by_mid: dict[str, dict[str, Any]] = {
+            by_sha: dict[str, Document] = {doc["sha256"]: doc for doc in messages.all()}
+            by_mid: dict[str, Document] = {
                 doc["message_id"]: doc for doc in by_sha.values() if doc.get("message_id")}
             for uid in sorted(fetched):
                 sha = digests[uid]
@@ -95,11 +97,11 @@ class MailIndex:
                     if source not in existing["sources"]:
                         existing["sources"].append(source)
                         messages.update({"sources": existing["sources"]},
-                                        doc_ids=[existing.doc_id])  # type: ignore[attr-defined]
+                                        doc_ids=[existing.doc_id])
                     continue
-                doc: dict[str, Any] = {"sha256": sha, "message_id": mid, "size": len(fetched[uid]),
-                       "received": iso_utc(now), "sources": [source], "status": "new"}
-                messages.insert(doc)
+                values = {"sha256": sha, "message_id": mid, "size": len(fetched[uid]),
+                          "received": iso_utc(now), "sources": [source], "status": "new"}
+                doc = Document(values, doc_id=messages.insert(values))
                 by_sha[sha] = doc
                 if mid:
                     by_mid[mid] = doc

@@ -260,3 +260,17 @@ def test_poll_watch_files_mail_as_it_arrives(sent_pymap, pymap_server):
         code = proc.wait(timeout=10)
     assert code == 130 and "Traceback" not in proc.stderr.read()
     assert len(_replies(App.load(cfg))["kent"]) == 1
+
+
+def test_the_same_mail_twice_in_one_poll_is_stored_once(sent_pymap, capsys, pymap_server):
+    cfg, app, reqs = sent_pymap
+    raw = reply_to(reqs["kent"], SUCCESS)
+    pymap_server.deliver(raw)
+    pymap_server.deliver(raw)  # a mail rule copied it, or the server delivered it twice
+    # same Message-ID, other bytes (a relay added a header)
+    pymap_server.deliver(b"X-Relayed: yes\r\n" + raw)
+    r = cli(capsys, cfg, "poll")
+    assert r.code == 0, r.err
+    assert r.out.strip() == "1 new: 1 matched, 0 triage, 0 bounce (2 already stored)"
+    assert len(inbox.MailIndex(App.load(cfg)).all()) == 1
+    assert cli(capsys, cfg, "poll").out.startswith("0 new")

@@ -58,7 +58,7 @@ def create(
     var: Optional[List[str]] = typer.Option(
         None, "--var", help="Template variable KEY=VALUE (repeatable); `question` is required."),
     from_file: Optional[Path] = typer.Option(
-        None, "--file", help="A campaign TOML file: group, template and a [vars] table."),
+        None, "--file", help="A campaign TOML file: group, template and a \\[vars] table."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a campaign: one request, with its own reference, per force of the group."""

@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
         """Fetch new replies, store them, file each under its request and classify it.
 
         With --watch, stay connected and poll again whenever the server signals new mail
-        (IMAP IDLE), or every [imap] idle_seconds where it cannot.
+        (IMAP IDLE), or every \\[imap] idle_seconds where it cannot.
         """
         a = load_app(ctx)
         imap = a.config.section("imap")

@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("notify-test")
     def notify_test(ctx: typer.Context) -> None:
-        """Post a test message to every webhook in [notify] and say which answered."""
+        """Post a test message to every webhook in \\[notify] and say which answered."""
         a = load_app(ctx)
         results = notify.send_test(a, at=a.now())
         if not results:
