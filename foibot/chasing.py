@@ -35,7 +35,7 @@ from foibot.errors import MailError, StateError, UsageError
 from foibot.events import Event
 from foibot.letters import long_date
 from foibot.outbox import Outgoing, Report, letter_state, message_bytes
-from foibot.status import RequestStatus, derive, replies
+from foibot.status import RequestStatus, answered_since, derive, replies
 from foibot.store import atomic_write_bytes
 from foibot.timeutil import LONDON, london_date
 
@@ -365,8 +365,16 @@ def list_drafts(app: App, *, include_sent: bool = False) -> list[Draft]:
     return sorted(found, key=lambda d: (d.drafted, d.campaign, d.reference))
 
 
-def send_draft(app: App, reference: str, key: str) -> Report:
+def send_draft(app: App, reference: str, key: str, *, anyway: bool = False) -> Report:
     """Send a draft as it is on disk now (the user may have edited it), exactly once."""
+    out = draft_letter(app, reference, key, anyway=anyway)
+    return followup.send(app, out.request.campaign, [out])
+
+
+def draft_letter(app: App, reference: str, key: str, *, anyway: bool = False) -> Outgoing:
+    """The draft as it would go now. A draft the force has overtaken (it answered after the
+    draft was written) is refused unless ``anyway``: a review of a silence that ended would
+    only confuse."""
     request = app.campaigns.find(reference)
     draft = _latest_draft(request, key)
     if draft is None:
@@ -382,10 +390,12 @@ def send_draft(app: App, reference: str, key: str) -> Report:
     assert isinstance(message, EmailMessage)
     if not message["To"]:
         raise UsageError(f"{path}: the draft has no To: address")
+    if not anyway and answered_since(request.events, draft.seq):
+        raise UsageError(f"{request.reference}: the force has answered since this draft was "
+                         f"written; check it, then send with --anyway if it still stands")
     del message["Date"]
     message["Date"] = format_datetime(app.now().astimezone(LONDON))
-    out = Outgoing(request, key, _for_the_wire(message))
-    return followup.send(app, request.campaign, [out])
+    return Outgoing(request, key, _for_the_wire(message))
 
 
 def contest(app: App, reference: str, note: str = "") -> Event:

@@ -15,7 +15,7 @@ from foibot.campaign import Request
 from foibot.errors import UsageError
 from foibot.letters import Letters
 from foibot.outbox import Outgoing, Report, build_message
-from foibot.status import derive
+from foibot.status import derive, replies
 from foibot.timeutil import london_date
 
 
@@ -102,14 +102,26 @@ def send(app: App, campaign: str, letters: list[Outgoing]) -> Report:
         return outbox.send_all(letters)
 
 
+def clarification_letter(app: App, reference: str, text: str) -> Outgoing:
+    """Our answer to the force's latest clarification question, threaded to it.
+
+    Its key names the question it answers (``clarify-1`` for the first question, ...), so
+    running ``clarify`` twice for one question sends one letter. A request that is not waiting
+    on a clarification is refused: a stray clarification would restart the clock.
+    """
+    request = app.campaigns.find(reference)
+    status = derive(request, london_date(app.now()))
+    if status.state != "clarification":
+        raise UsageError(f"{request.reference} is not waiting on a clarification "
+                         f"(state: {status.state}); use `foibot record` for other letters")
+    questions = [r.event for r in replies(request.events) if r.kind == "clarification"]
+    question = questions[-1]
+    return build(app, request, "clarify", f"clarify-{len(questions)}",
+                 {"clarification": text.strip()},
+                 in_reply_to=question.data.get("message_id"), to=question.data.get("from"))
+
+
 def clarify(app: App, reference: str, text: str) -> Report:
     """Send our clarification, threaded to the force's question; it restarts the clock."""
-    request = app.campaigns.find(reference)
-    question = next((e for e in reversed(request.events) if e.type == "reply"
-                     and e.data.get("kind") == "clarification"), None)
-    n = 1 + sum(1 for e in request.events if e.type == "sent"
-                and str(e.data.get("key", "")).startswith("clarify"))
-    out = build(app, request, "clarify", f"clarify-{n}", {"clarification": text.strip()},
-                in_reply_to=question.data.get("message_id") if question else None,
-                to=(question.data.get("from") if question else None))
-    return send(app, request.campaign, [out])
+    out = clarification_letter(app, reference, text)
+    return send(app, out.request.campaign, [out])

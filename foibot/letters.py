@@ -93,6 +93,10 @@ class Letters:
             raise TemplateError(f"{name}: template not found") from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"{exc.name or name} line {exc.lineno}: {exc.message}") from None
+        except UnicodeDecodeError:
+            raise TemplateError(f"{name}: not UTF-8 text") from None
+        except OSError as exc:
+            raise TemplateError(f"{name}: cannot read: {exc.strerror}") from None
 
     def _render(self, name: str, context: Mapping[str, Any]) -> str:
         template = self._get(name)
@@ -104,6 +108,10 @@ class Letters:
             raise TemplateError(f"{where}: undefined variable: {_undefined_name(exc)}") from None
         except jinja2.TemplateError as exc:
             raise TemplateError(f"{name}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - a user's template can fail in any way
+            line = _template_line(exc, template.filename or name)
+            where = f"{name} line {line}" if line else name
+            raise TemplateError(f"{where}: {type(exc).__name__}: {exc}") from None
 
 
 def _template_line(exc: BaseException, filename: str) -> int | None:

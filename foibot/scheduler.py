@@ -53,7 +53,7 @@ from foibot.app import App
 from foibot.errors import ConfigError, FoibotError, StateError, UsageError
 from foibot.mailbox import NETWORK_ERRORS, Mailbox
 from foibot.status import derive
-from foibot.timeutil import LONDON, from_iso, iso_utc, london_date
+from foibot.timeutil import LONDON, from_iso, iso_utc, london, london_date
 
 NOTIFY_MINUTES = 1
 CHASE_REGIME: clock.Regime = "foia"   # FOIA's working days: a bank holiday anywhere in the UK is not one
@@ -188,7 +188,7 @@ class Log:
         self._lock = threading.RLock()
 
     def __call__(self, **fields: Any) -> None:
-        at = iso_utc(self.clock())
+        at = london(self.clock()).isoformat(timespec="seconds")
         if self.as_json:
             line = json.dumps({"at": at, **fields}, ensure_ascii=False, default=str)
         else:

@@ -10,7 +10,7 @@ not answers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Iterable
 
@@ -160,6 +160,9 @@ def derive(request: Request, today: date) -> RequestStatus:
     """Everything the board and the chaser need to know about one request."""
     from foibot.outbox import letter_state
 
+    # "What is the state on day X?" sees only what had happened by then.
+    request = replace(request, events=tuple(e for e in request.events
+                                            if london_date(e.at) <= today))
     regime: clock.Regime = "foisa" if request.force.regime == "foisa" else "foia"
     events = request.events
     all_replies = [r for r in replies(events) if r.kind != "auto_reply"]
@@ -237,6 +240,12 @@ def derive(request: Request, today: date) -> RequestStatus:
     )
 
 
+def answered_since(events: Iterable[Event], seq: int) -> bool:
+    """Has a substantive answer or a review outcome arrived after event ``seq``?"""
+    return any(r.event.seq > seq and (r.kind in SUBSTANTIVE or r.kind == "review_outcome")
+               for r in replies(events))
+
+
 def _after_escalation(events: tuple[Event, ...], action: str) -> str:
     """Escalation letters change what the user should do next: send a draft that waits for
     them, or wait for the regulator once a complaint has gone."""
@@ -244,7 +253,8 @@ def _after_escalation(events: tuple[Event, ...], action: str) -> str:
     if sent & {"ico", "sic"}:
         return "wait for the regulator" if action != "none" else action
     drafts = [e.data.get("key") for e in events
-              if e.type == "draft" and e.data.get("key") not in sent]
+              if e.type == "draft" and e.data.get("key") not in sent
+              and not answered_since(events, e.seq)]
     if drafts and action not in ("none", "wait", "fix address"):
         return f"send draft {drafts[-1]} (foibot send-draft)"
     return action

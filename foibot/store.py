@@ -37,6 +37,15 @@ LOCK_TIMEOUT_SECONDS = 60.0
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a crash leaves the old file or the new one, whole."""
+    try:
+        _atomic_write(path, data)
+    except OSError as exc:
+        raise StateError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    if path.is_dir():
+        raise IsADirectoryError(21, "is a directory (give a file name)")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+
+import pytest
 from collections import Counter
 
 from foibot.app import App
@@ -230,3 +232,37 @@ def test_corrupt_state_file_is_named_and_left_alone(tmp_path, capsys):
         assert r.err.strip() == (f"foibot: {path}: state file is corrupt (Expecting value: line 1 "
                                  "column 20 (char 19)); nothing was changed")
     assert path.read_text() == '{"requests": {"1": '
+
+
+@pytest.mark.parametrize("text, message", [
+    ("Dear {{ force.name }},\n{{ 1 / 0 }}\n", "broken.txt.j2 line 2: ZeroDivisionError: division by zero"),
+    ("Dear {% if %}\n", "broken.txt.j2 line 1: Expected an expression, got 'end of statement block'"),
+])
+def test_broken_templates_are_one_line(tmp_path, capsys, text, message):
+    cfg = write_config(tmp_path)
+    tpl = tmp_path / "broken.txt.j2"
+    tpl.write_text(text)
+    (tmp_path / "broken.subject.j2").write_text("FOI {{ reference }}")
+    r = cli(capsys, cfg, "campaign", "create", "c", "--template", str(tpl), "--var", "question=q")
+    assert r.code == 2 and r.err.strip() == f"foibot: {message}"
+    tpl.write_bytes(b"Dear \xff\xfe {{ force.name }}\n")
+    r = cli(capsys, cfg, "campaign", "create", "c", "--template", str(tpl), "--var", "question=q")
+    assert r.code == 2 and r.err.strip() == "foibot: broken.txt.j2: not UTF-8 text"
+
+
+def test_preview_shows_exactly_what_would_be_sent(tmp_path, capsys):
+    cfg = write_config(tmp_path)
+    _create(capsys, cfg, "sm", "--group", "uk-territorial")
+    r = cli(capsys, cfg, "preview", "sm", "--force", "police-scotland")
+    assert r.code == 0, r.err
+    app = App.load(cfg)
+    scot = next(q for q in app.campaigns.requests("sm") if q.force.id == "police-scotland")
+    assert "To: foi@scotland.pnn.police.uk" in r.out
+    assert f"Subject: Freedom of Information request {scot.reference}" in r.out
+    assert "Freedom of Information (Scotland) Act 2002" in r.out
+    assert "section 15, duty to advise and assist" in r.out
+    assert "Freedom of Information Act 2000" not in r.out
+    r = cli(capsys, cfg, "preview", "sm")
+    assert r.out.count("Subject: Freedom of Information request FOI-") == 45
+    # nothing was sent or recorded
+    assert all(len(q.events) == 1 for q in App.load(cfg).campaigns.requests("sm"))

@@ -164,6 +164,16 @@ def test_record_moves_the_clock(tmp_path, capsys, smtp_server, monkeypatch):
     assert row["state"] == "withdrawn"
     r = cli(capsys, cfg, "record", ref, "eaten_by_dog")
     assert r.code == 2 and "expected one of" in r.err
+    for bad, why in (
+        (("reply_by_post", "--kind", "nonsense"), "--kind 'nonsense': expected one of"),
+        (("fee_paid", "--on", "2027-03-01"), "that is in the future"),
+        (("extension_agreed", "--on", "2027-01-10", "--until", "2027-01-05"),
+         "--until 2027-01-05: the new date must be after 2027-01-10"),
+    ):
+        r = cli(capsys, cfg, "record", ref, *bad)
+        assert r.code == 2 and why in r.err, r.err
+    r = cli(capsys, cfg, "status", "c", "--force", "atlantis")
+    assert r.code == 2 and "no request to force 'atlantis'" in r.err
 
 
 def test_clarify_sends_threaded_letter_and_restarts_clock(tmp_path, capsys, smtp_server,
@@ -195,5 +205,28 @@ def test_clarify_sends_threaded_letter_and_restarts_clock(tmp_path, capsys, smtp
     assert "misconduct investigation" in sent.get_content()
     row = json.loads(cli(capsys, cfg, "status", "c", "--json", "--force", "kent").out)["requests"][0]
     assert row["state"] == "awaiting" and row["due"] == "2027-01-08"  # 25, 28 Dec, 1 and 4 Jan not counted
-    # never twice: a second clarify is a new letter (clarify-2), the first is not resent
+    # never twice: the question is answered, so a second clarify is refused
+    r = cli(capsys, cfg, "clarify", kent.reference, "--text-file", str(text))
+    assert r.code == 2 and "is not waiting on a clarification (state: awaiting)" in r.err
     assert len(smtp_server.messages) == 2
+    # and a request nobody asked about cannot be "clarified" (it would restart the clock)
+    r = cli(capsys, cfg, "clarify", "FOI-ZZZZZ", "--text-file", str(text))
+    assert r.code == 2
+
+
+def test_a_draft_overtaken_by_an_answer_is_not_sent(played, capsys, monkeypatch, smtp_session):
+    cfg, app = played
+    monkeypatch.setenv("FOIBOT_NOW", "2027-02-08T12:00:00+00:00")
+    ref = next(r.reference for r in app.campaigns.requests("sm") if r.force.id == "humberside")
+    row = json.loads(cli(capsys, cfg, "status", "sm", "--json", "--force", "humberside").out)
+    assert row["requests"][0]["next_action"] == "send draft review (foibot send-draft)"
+    r = cli(capsys, cfg, "send-draft", ref, "review", "--dry-run")
+    assert r.code == 0 and "internal review" in r.out
+    assert cli(capsys, cfg, "record", ref, "reply_by_post", "--kind", "successful").code == 0
+    sent_before = len(smtp_session.messages)
+    r = cli(capsys, cfg, "send-draft", ref, "review")
+    assert r.code == 2 and "has answered since this draft was written" in r.err
+    assert len(smtp_session.messages) == sent_before
+    row = json.loads(cli(capsys, cfg, "status", "sm", "--json", "--force", "humberside").out)
+    assert row["requests"][0]["state"] == "responded"
+    assert row["requests"][0]["next_action"] == "record answers"

@@ -14,7 +14,7 @@ from foibot.errors import ConfigError, UsageError
 from foibot.config import Sender
 from foibot.letters import Letters
 from foibot.letters import context as letter_context
-from foibot.timeutil import today
+from foibot.timeutil import london, today
 
 PLACEHOLDER = Sender("Your Name", "you@example.org")
 
@@ -112,7 +112,8 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
     rows = []
     for name in app.campaigns.names():
         c = app.campaigns.get(name)
-        rows.append({"name": name, "created": c.created.isoformat(), "group": c.group,
+        rows.append({"name": name, "created": london(c.created).isoformat(timespec="minutes"),
+                     "group": c.group,
                      "requests": len(app.campaigns.requests(name))})
     if as_json:
         print_json(rows)
@@ -135,7 +136,8 @@ def show(ctx: typer.Context, name: str, as_json: bool = typer.Option(False, "--j
     if as_json:
         print_json(data)
         return
-    console.print(f"campaign {c.name} (group {c.group}), created {c.created:%Y-%m-%d %H:%M} UTC")
+    console.print(f"campaign {c.name} (group {c.group}), "
+                  f"created {london(c.created):%Y-%m-%d %H:%M %Z}")
     console.print(f"template: {c.template or 'shipped request letter'}")
     for key, value in c.variables.items():
         console.print(f"  {key} = {value}")

@@ -73,9 +73,16 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         reference: str = typer.Argument(..., help="Request reference."),
         key: str = typer.Argument(..., help="The draft's key: review, ico or sic."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Show the letter; send nothing."),
+        anyway: bool = typer.Option(
+            False, "--anyway", help="Send even though the force has answered since the draft."),
     ) -> None:
         """Send a draft as it is on disk, exactly once."""
-        report = chasing.send_draft(load_app(ctx), reference, key)
+        app = load_app(ctx)
+        if dry_run:
+            typer.echo(chasing.draft_letter(app, reference, key, anyway=anyway).message.as_string())
+            return
+        report = chasing.send_draft(app, reference, key, anyway=anyway)
         for ref, why in report.skipped + report.failed + report.deferred + report.uncertain:
             typer.echo(f"{ref} {key}: {why}")
         typer.echo(report.summary())

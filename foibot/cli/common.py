@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -36,3 +37,15 @@ def parse_vars(pairs: list[str] | None, what: str = "--var") -> dict[str, str]:
             raise UsageError(f"{what} {pair!r}: expected KEY=VALUE")
         values[key.strip()] = value
     return values
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 text file given on the command line, or one line saying why not."""
+    from foibot.errors import UsageError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text") from None

@@ -70,6 +70,8 @@ def register(app: typer.Typer) -> None:
         """The board: who has answered, who is late, and what to do next."""
         a = load_app(ctx)
         name, b = load_board(a, name)
+        if force and not any(r.request.force.id == force for r in b.rows):
+            raise UsageError(f"campaign {name!r} has no request to force {force!r}")
         rows = [r for r in b.rows if (not overdue or r.state == "overdue")
                 and (not force or r.request.force.id == force)]
         if as_json:
