@@ -12,6 +12,7 @@ from typing import Callable, Iterator
 from foibot import config as config_mod
 from foibot.campaign import Campaigns, Request
 from foibot.config import Config
+from foibot.errors import ConfigError
 from foibot.outbox import Outbox, Outgoing, SmtpTransport
 from foibot.registry import Registry
 from foibot.store import Store
@@ -36,7 +37,11 @@ class App:
 
     @cached_property
     def registry(self) -> Registry:
-        return Registry.from_config(self.config.raw.get("forces"))
+        try:
+            return Registry.from_config(self.config.raw.get("forces"))
+        except ConfigError as exc:
+            where = self.config.path.name if self.config.path else "config"
+            raise ConfigError(f"{where}: {exc}") from None
 
     def now(self) -> datetime:
         return system_now()

@@ -177,6 +177,9 @@ def derive(request: Request, today: date) -> RequestStatus:
             force_ref = event.data.get("reference")
         if event.type == "reply" and event.data.get("stated_due"):
             stated = date.fromisoformat(event.data["stated_due"])
+        if event.type == "clarification_sent" or (
+                event.type == "sent" and str(event.data.get("key", "")).startswith("clarify")):
+            stated = None  # a date the force gave before the clock restarted no longer applies
     chasers = tuple(e for e in events if e.type == "sent" and str(e.data.get("key", "")).startswith("chaser"))
     answers: dict[str, float] = {}
     for event in events:

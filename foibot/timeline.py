@@ -76,6 +76,11 @@ def render(view: dict[str, Any]) -> list[str]:
     if view["deadline_explanation"]:
         lines.append("deadline:")
         lines += [f"  {line}" for line in view["deadline_explanation"]]
+    elif view["state"] == "clarification":
+        lines.append("deadline: clock stopped until your clarification reaches the force "
+                     "(FOIA s.1(3); a new 20 working days start then)")
+    elif view["state"] == "fee":
+        lines.append("deadline: clock stopped until the fee is paid (s.10(2))")
     lines.append("timeline:")
     for e in view["events"]:
         lines.append(f"  {e['at'][:16].replace('T', ' ')}  {e['text']}")

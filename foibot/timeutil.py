@@ -53,11 +53,11 @@ def today() -> date:
 def parse_when(text: str, *, what: str = "date") -> date:
     """An ISO date (taken as a London date) or an ISO date-time with offset (converted to London)."""
     text = text.strip()
-    try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{what}: expected an ISO date like 2026-12-01, got {text!r}") from None
+    if "T" not in text and " " not in text:
+        try:
+            return date.fromisoformat(text) if len(text) == 10 else date.fromisoformat("")
+        except ValueError:
+            raise UsageError(f"{what}: expected an ISO date like 2026-12-01, got {text!r}") from None
     return london_date(parse_instant(text, what=what))
 
 
