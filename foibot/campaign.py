@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from foibot.errors import StateError, UsageError
 from foibot.events import Event
@@ -146,17 +147,27 @@ class Campaigns:
             docs = db.table("campaign").all()
         if not docs:
             raise StateError(f"{self.store.campaign_path(name)}: campaign record missing")
-        return Campaign.from_doc(docs[0])
+        with self._decoding(name):
+            return Campaign.from_doc(docs[0])
+
+    @contextmanager
+    def _decoding(self, name: str) -> Iterator[None]:
+        """A state file that is valid JSON but not foibot's shape is reported, not a crash."""
+        try:
+            yield
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StateError(f"{self.store.campaign_path(name)}: state file has an unexpected "
+                             f"shape ({type(exc).__name__}: {exc}); nothing was changed") from None
 
     def requests(self, name: str) -> list[Request]:
         """Every request of the campaign, each with its events in order."""
-        with self.store.db(self._path(name), write=False) as db:
+        with self.store.db(self._path(name), write=False) as db, self._decoding(name):
             docs = sorted(db.table("requests").all(), key=lambda d: d.doc_id)
             events = [Event.from_doc(e) for e in db.table("events").all()]
-        by_ref: dict[str, list[Event]] = {}
-        for event in sorted(events, key=lambda e: e.seq):
-            by_ref.setdefault(event.request, []).append(event)
-        return [Request.from_doc(d, by_ref.get(d["reference"], ())) for d in docs]
+            by_ref: dict[str, list[Event]] = {}
+            for event in sorted(events, key=lambda e: e.seq):
+                by_ref.setdefault(event.request, []).append(event)
+            return [Request.from_doc(d, by_ref.get(d["reference"], ())) for d in docs]
 
     def find(self, reference: str) -> Request:
         """The request with this reference, in any campaign (case-insensitive)."""
@@ -182,12 +193,14 @@ class Campaigns:
         path = self._path(campaign)
         with self.store.db(path) as db:
             table = db.table("events")
-            docs = sorted(db.table("requests").all(), key=lambda d: d.doc_id)
-            all_events = sorted((Event.from_doc(e) for e in table.all()), key=lambda e: e.seq)
-            by_ref: dict[str, list[Event]] = {}
-            for event in all_events:
-                by_ref.setdefault(event.request, []).append(event)
-            requests = [Request.from_doc(d, by_ref.get(d["reference"], ())) for d in docs]
+            with self._decoding(campaign):
+                docs = sorted(db.table("requests").all(), key=lambda d: d.doc_id)
+                all_events = sorted((Event.from_doc(e) for e in table.all()),
+                                    key=lambda e: e.seq)
+                by_ref: dict[str, list[Event]] = {}
+                for event in all_events:
+                    by_ref.setdefault(event.request, []).append(event)
+                requests = [Request.from_doc(d, by_ref.get(d["reference"], ())) for d in docs]
             seq = all_events[-1].seq if all_events else 0
             added = []
             for reference, type_, data in decide(requests):
