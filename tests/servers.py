@@ -652,7 +652,29 @@ def private_dovecot_dir() -> Path:
 # --- OAuth2 token introspection ---------------------------------------------------------------
 
 
-class TokenIntrospection:
+class LoopbackHTTP:
+    """A stdlib ``ThreadingHTTPServer`` on 127.0.0.1, served from a daemon thread."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self._server: ThreadingHTTPServer | None = None
+
+    def serve(self, handler: type[BaseHTTPRequestHandler], *, port: int = 0) -> None:
+        """Listen on ``port`` (0: a free one, then kept so a restart reuses it)."""
+        self._server = ThreadingHTTPServer((HOST, port), handler)
+        self._server.daemon_threads = True
+        self.port = int(self._server.server_address[1])
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def stop(self) -> None:
+        """Close the socket: requests now fail with "connection refused"."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+class TokenIntrospection(LoopbackHTTP):
     """An OAuth 2.0 token introspection endpoint (RFC 7662) on 127.0.0.1, for Dovecot's
     ``oauth2`` passdb to check the bearer tokens of XOAUTH2 logins against::
 
@@ -666,8 +688,9 @@ class TokenIntrospection:
     PATH = "/introspect"
 
     def __init__(self, tokens: Mapping[str, str]) -> None:
+        super().__init__()
         self.tokens = dict(tokens)
-        self.host, self.port = HOST, 0
+        self.host = HOST
         self._lock = threading.Lock()
         self._asked: list[str] = []
         self._server: ThreadingHTTPServer | None = None
@@ -706,19 +729,8 @@ class TokenIntrospection:
             def log_message(self, *_: object) -> None:
                 pass  # the request line carries the token
 
-        self._server = ThreadingHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
-        self.port = int(self._server.server_address[1])
-        threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="introspection", daemon=True
-        ).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
 
 # --- SMTP -------------------------------------------------------------------------------------

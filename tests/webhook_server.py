@@ -17,10 +17,12 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+
+from tests.servers import LoopbackHTTP
 
 HOST = "127.0.0.1"
 
@@ -32,17 +34,15 @@ class Post:
     status: int
 
 
-class WebhookServer:
+class WebhookServer(LoopbackHTTP):
     def __init__(self) -> None:
-        self.port = 0
+        super().__init__()
         self.posts: list[Post] = []
         self.delay = 0.0
         self.arrived = 0          # posts received, counted before any delay
         self._failures = 0
         self._failure_status = 500
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     def url(self, path: str = "/hook") -> str:
         return f"http://{HOST}:{self.port}{path}"
@@ -76,19 +76,8 @@ class WebhookServer:
             def log_message(self, *_: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer((HOST, self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
+        self.serve(Handler, port=self.port)
         return self
-
-    def stop(self) -> None:
-        """Close the socket: posts now fail with "connection refused"."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
     def _answer(self) -> int:
         with self._lock:
