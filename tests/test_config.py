@@ -87,3 +87,14 @@ def test_example_config_documents_every_key():
         assert f"[{section}]" in text
         for key in keys:
             assert key in text, f"config.example.toml does not document [{section}] {key}"
+
+
+@pytest.mark.parametrize("args, message", [
+    (("send",), "foibot: Missing argument 'NAME'. (see `foibot send --help`)"),
+    (("sendd",), "foibot: No such command 'sendd'. (see `foibot --help`)"),
+    (("forces", "--jsn"), "foibot: No such option: --jsn"),
+])
+def test_usage_errors_are_one_line(capsys, args, message):
+    r = cli(capsys, None, *args)
+    assert r.code == 2
+    assert r.err.strip().startswith(message) and len(r.err.strip().splitlines()) == 1

@@ -90,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         print("foibot: interrupted", file=sys.stderr)
         return 130
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "foibot"
+        print(f"foibot: {exc.format_message()} (see `{where} --help`)", file=sys.stderr)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
