@@ -23,7 +23,7 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -139,18 +139,24 @@ def from_chase(outcome: ChaseOutcome, at: datetime) -> Notification | None:
                         d.force, name, d.key, at, text)
 
 
-def from_poll(app: App, events: Iterable[tuple[str, str, dict[str, Any]]]) -> list[Notification]:
-    """The news in a poll's filed replies (``PollSummary.events``)."""
-    events = [e for e in events if e[1] == "reply"]
-    if not events:
-        return []
-    by_ref = {r.reference: r for name in app.campaigns.names() for r in app.campaigns.requests(name)}
+REPLY_LOOKBACK = timedelta(days=3)
+
+
+def recent_replies(app: App, *, since: datetime) -> list[Notification]:
+    """The news in every reply filed since ``since``, read from the event log.
+
+    Reading the log rather than one poll's result means a process killed between filing a
+    reply and queuing its news loses nothing: the next poll finds the reply and ``enqueue``
+    (which remembers every notification ever made) queues it once.
+    """
     found = []
-    for reference, _, data in events:
-        request = by_ref.get(reference)
-        note = from_reply(request, data, app.now()) if request else None
-        if note is not None:
-            found.append(note)
+    for name in app.campaigns.names():
+        for request in app.campaigns.requests(name):
+            for event in request.events:
+                if event.type == "reply" and event.at >= since:
+                    note = from_reply(request, event.data, event.at)
+                    if note is not None:
+                        found.append(note)
     return found
 
 

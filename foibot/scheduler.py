@@ -108,7 +108,7 @@ def check(app: App) -> Timing:
 # --- the jobs ---------------------------------------------------------------------------------
 def poll_job(app: App) -> JobResult:
     summary = inbox.poll(app)
-    news = notify.enqueue(app, notify.from_poll(app, summary.events))
+    news = notify.enqueue(app, notify.recent_replies(app, since=app.now() - notify.REPLY_LOOKBACK))
     return JobResult(fields={"new": summary.new, "matched": summary.matched,
                              "triage": summary.triage, "bounce": summary.bounce, "news": news})
 

@@ -207,3 +207,23 @@ def test_which_replies_are_news(data, text):
     request = Request("FOI-7KQ2M", "sm", Registry.from_config(None).forces["kent"])
     got = notify.from_reply(request, data, AT)
     assert (got.text if got else None) == text
+
+
+def test_a_reply_filed_by_a_process_that_died_is_still_news(tmp_path, capsys, smtp_server,
+                                                            pymap_server, webhook_server):
+    app = small_campaign_config(
+        tmp_path, smtp_server, pymap_server,
+        f'[notify]\nwebhooks = [{{ url = "{webhook_server.url()}", format = "json" }}]\n')
+    cfg = str(app.config.path)
+    assert cli(capsys, cfg, "campaign", "create", "sm", "--var", f"question={QUESTION}").code == 0
+    assert cli(capsys, cfg, "send", "sm").code == 0
+    reqs = {r.force.id: r for r in App.load(cfg).campaigns.requests("sm")}
+    pymap_server.deliver(reply_to(reqs["kent"], REFUSAL))
+    # `foibot poll` files the reply, but no notification is queued by it (as if the service
+    # had died between filing and queuing): the next poll job finds the news in the log
+    assert cli(capsys, cfg, "poll").out.startswith("1 new: 1 matched")
+    assert notify.pending(app) == []
+    assert scheduler.run_job(app, "poll").fields["news"] == 1
+    assert scheduler.run_job(app, "notify").fields == {"delivered": 1, "pending": 0}
+    assert scheduler.run_job(app, "poll").fields["news"] == 0
+    assert [b["event"] for b in webhook_server.delivered()] == ["reply"]
