@@ -1,8 +1,9 @@
 """Webhook notifications: what happened, told to Slack, Mattermost or any JSON endpoint.
 
 Events worth interrupting someone for: a substantive reply, a request for clarification, a
-bounce, a deadline passed, a chaser (or review letter) sent, a letter drafted for checking. Jobs turn what they did into :class:`Notification`
-values (pure functions below); :func:`enqueue` writes them to ``service.json`` *before* any
+bounce, a deadline passed, a chaser (or review letter) sent, a letter drafted for checking.
+Jobs turn what they did, or what the event log shows, into :class:`Notification` values (pure
+functions below); :func:`enqueue` writes them to ``service.json`` *before* any
 delivery is tried, and :func:`deliver` posts them, removing each only when every configured
 webhook has answered 2xx. So a dead webhook loses nothing (the event waits for the next run)
 and never holds up polling or chasing (delivery is its own job), and a webhook that answers
