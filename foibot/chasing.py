@@ -251,7 +251,7 @@ def _attach_correspondence(app: App, request: Request, message: EmailMessage) ->
         if event.type == "sending" and event.data.get("message_id") in sent_ids and \
                 event.data.get("path"):
             parts.append((f"{event.data.get('key')}-{london_date(event.at)}.eml",
-                          Path(event.data["path"])))
+                          app.store.resolve(event.data["path"])))
         elif event.type == "reply" and event.data.get("message") and \
                 event.data.get("kind") not in ("auto_reply", "bounce"):
             parts.append((f"reply-{london_date(event.at)}-{event.seq}.eml",
@@ -281,7 +281,7 @@ def _write_draft(app: App, name: str, out: Outgoing, decision: Decision,
         if earlier is not None:
             verdict.append(ChaseOutcome(name, decision, "skipped",
                                         f"already drafted on {london_date(earlier.at)}",
-                                        earlier.data.get("path")))
+                                        str(app.store.resolve(earlier.data.get("path", "")))))
             return []
         why = guard(current, out)
         if why:
@@ -289,7 +289,8 @@ def _write_draft(app: App, name: str, out: Outgoing, decision: Decision,
             return []
         atomic_write_bytes(path, message_bytes(_editable(message)))
         verdict.append(ChaseOutcome(name, decision, "drafted", str(path), str(path)))
-        return [(ref, "draft", {"key": key, "kind": decision.kind, "path": str(path),
+        return [(ref, "draft", {"key": key, "kind": decision.kind,
+                                "path": app.store.relative(path),
                                 "subject": str(message["Subject"]), "to": out.to})]
 
     app.campaigns.transact(name, decide, now=app.now())
@@ -360,7 +361,8 @@ def list_drafts(app: App, *, include_sent: bool = False) -> list[Draft]:
                 found.append(Draft(name, request.reference, request.force.id,
                                    request.force.name, str(key), event.data.get("kind", ""),
                                    event.data.get("subject", ""), event.data.get("to", ""),
-                                   event.data.get("path", ""), london_date(event.at), letter,
+                                   str(app.store.resolve(event.data.get("path", ""))),
+                                   london_date(event.at), letter,
                                    state))
     return sorted(found, key=lambda d: (d.drafted, d.campaign, d.reference))
 
@@ -381,7 +383,7 @@ def draft_letter(app: App, reference: str, key: str, *, anyway: bool = False) ->
         keys = sorted({str(e.data.get("key")) for e in request.events if e.type == "draft"})
         have = f"drafts: {', '.join(keys)}" if keys else "it has no drafts"
         raise UsageError(f"{request.reference}: no {key!r} draft ({have})")
-    path = Path(draft.data["path"])
+    path = app.store.resolve(draft.data["path"])
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -388,7 +388,7 @@ def save_sent(app: App, mailbox: Mailbox) -> int:
                 mid = event.data.get("message_id")
                 source = paths.get(mid)
                 if event.type == "sent" and mid not in done and source:
-                    path = Path(source)
+                    path = app.store.resolve(source)
                     if path.exists():
                         mailbox.append(folder, path.read_bytes())
                         entries.append((req.reference, "saved", {"message_id": mid,

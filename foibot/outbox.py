@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Callable, Iterable, Protocol, Sequence
 
 from foibot.campaign import Campaigns, Request
@@ -371,18 +370,19 @@ class Outbox:
                 verdict.append("uncertain: a crash interrupted sending; check the force's"
                                " mailbox or use --resend-uncertain")
                 return []
-            if st.state == "uncertain" and st.path and Path(st.path).exists():
-                raw, message_id, path = Path(st.path).read_bytes(), st.message_id or "", st.path
+            store = self.campaigns.store
+            if st.state == "uncertain" and st.path and store.resolve(st.path).exists():
+                raw, message_id, path = (store.resolve(st.path).read_bytes(),
+                                         st.message_id or "", st.path)
             else:
                 message_id = new_message_id(self.sender, ref, key)
                 msg = out.message
                 del msg["Message-ID"]
                 msg["Message-ID"] = message_id
                 raw = message_bytes(msg)
-                dest = self.campaigns.store.outbox_path(
-                    self.campaign, f"{ref}.{key}.{st.attempts + 1}")
+                dest = store.outbox_path(self.campaign, f"{ref}.{key}.{st.attempts + 1}")
                 atomic_write_bytes(dest, raw)
-                path = str(dest)
+                path = store.relative(dest)
             verdict.append((raw, message_id, path))
             return [(ref, "sending", {"key": key, "message_id": message_id, "to": out.to,
                                       "subject": str(out.message["Subject"]), "path": path,

@@ -152,6 +152,18 @@ class Store:
             ) from None
 
     # --- files ---------------------------------------------------------------------------
+    def relative(self, path: Path) -> str:
+        """How events name a file of the state dir: relative, so the dir can be moved."""
+        try:
+            return str(Path(path).relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def resolve(self, name: str) -> Path:
+        """The file an event names (relative to the state dir, or absolute as once stored)."""
+        path = Path(name)
+        return path if path.is_absolute() else self.root / path
+
     def campaign_path(self, name: str) -> Path:
         return self.root / "campaigns" / f"{name}.json"
 

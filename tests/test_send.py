@@ -266,3 +266,28 @@ def test_preview_shows_exactly_what_would_be_sent(tmp_path, capsys):
     assert r.out.count("Subject: Freedom of Information request FOI-") == 45
     # nothing was sent or recorded
     assert all(len(q.events) == 1 for q in App.load(cfg).campaigns.requests("sm"))
+
+
+def test_a_moved_state_dir_keeps_working(tmp_path, capsys, smtp_server):
+    """Events name files relative to the state dir, so a project folder can be moved."""
+    import shutil
+
+    old = tmp_path / "old"
+    old.mkdir()
+    cfg = write_config(old, smtp=(smtp_server.host, smtp_server.port))
+    _create(capsys, cfg)
+    app = App.load(cfg)
+    kent = next(q for q in app.campaigns.requests("sm") if q.force.id == "kent")
+    # a crash left Kent's letter uncertain, its bytes in the outbox
+    smtp_server.drop_next(1, stage="data")
+    assert cli(capsys, cfg, "send", "sm", "--force", "kent").code == 1
+    sending = [e for e in App.load(cfg).campaigns.find(kent.reference).events if e.type == "sending"]
+    assert not sending[0].data["path"].startswith("/")
+    new = tmp_path / "new"
+    shutil.move(old, new)
+    r = cli(capsys, new / "config.toml", "send", "sm", "--force", "kent", "--resend-uncertain")
+    assert r.code == 0, r.out + r.err
+    assert len(smtp_server.messages) == 1
+    # the very bytes recorded before the first attempt went out
+    assert (new / "state" / sending[0].data["path"]).read_bytes().replace(b"\r\n", b"\n") \
+        == smtp_server.messages[0].data.replace(b"\r\n", b"\n")
