@@ -133,11 +133,17 @@ class MailIndex:
         return found[0]
 
     def update(self, sha: str, values: dict[str, Any]) -> None:
+        self.update_many({sha: values})
+
+    def update_many(self, values_by_sha: dict[str, dict[str, Any]]) -> None:
+        """Update several records in one write of ``mail.json``."""
+        if not values_by_sha:
+            return
         with self.store.db(self.store.mail_path) as db:
             table = db.table("messages")
             for doc in table.all():
-                if doc["sha256"] == sha:
-                    table.update(values, doc_ids=[doc.doc_id])
+                if doc["sha256"] in values_by_sha:
+                    table.update(values_by_sha[doc["sha256"]], doc_ids=[doc.doc_id])
 
     def learned_senders(self) -> dict[str, str]:
         with self.store.db(self.store.mail_path, write=False) as db:
@@ -272,6 +278,8 @@ def interpret(app: App, summary: PollSummary | None = None) -> PollSummary:
     requests = all_requests(app)
     by_ref = {r.reference: r for r in requests}
     mindex = match_index(app, requests)
+    replies: dict[str, list[tuple[str, dict[str, Any]]]] = {}   # campaign -> (ref, data)
+    records: dict[str, dict[str, Any]] = {}
     for doc in pending:
         raw = app.store.raw_mail_path(doc["sha256"]).read_bytes()
         parsed = mailparse.parse(raw)
@@ -288,28 +296,40 @@ def interpret(app: App, summary: PollSummary | None = None) -> PollSummary:
         if result.kind == "bounce":
             summary.bounce += 1
         if found.reference is None:
-            index.update(doc["sha256"], {**record, "status": "triage"})
+            records[doc["sha256"]] = {**record, "status": "triage"}
             summary.triage += 1
             continue
         request = by_ref[found.reference]
         data = reply_event(doc, parsed, result, found, attachments)
-        file_reply(app, request, data)
-        index.update(doc["sha256"], {**record, "status": "filed", "request": request.reference,
-                                     "campaign": request.campaign})
+        replies.setdefault(request.campaign, []).append((request.reference, data))
+        records[doc["sha256"]] = {**record, "status": "filed", "request": request.reference,
+                                  "campaign": request.campaign}
         summary.matched += 1
         summary.events.append((request.reference, "reply", data))
+    # Replies are filed (one write per campaign) before their messages are marked done (one
+    # write of mail.json): a crash in between only means interpreting them again, and
+    # file_replies never files a message twice.
+    for campaign, entries in replies.items():
+        file_replies(app, campaign, entries)
+    index.update_many(records)
     return summary
 
 
-def file_reply(app: App, request: Request, data: dict[str, Any]) -> bool:
-    """Append the reply event unless this message is already filed on the request."""
+def file_replies(app: App, campaign: str, entries: list[tuple[str, dict[str, Any]]]) -> int:
+    """Append reply events, skipping any message already filed on its request."""
     def decide(requests: list[Request]) -> Iterable[tuple[str, str, dict[str, Any]]]:
-        current = next(r for r in requests if r.reference == request.reference)
-        if any(e.type == "reply" and e.data.get("message") == data["message"]
-               for e in current.events):
-            return []
-        return [(request.reference, "reply", data)]
-    return bool(app.campaigns.transact(request.campaign, decide, now=app.now()))
+        filed = {(r.reference, e.data.get("message")) for r in requests for e in r.events
+                 if e.type == "reply"}
+        for reference, data in entries:
+            if (reference, data["message"]) not in filed:
+                filed.add((reference, data["message"]))
+                yield (reference, "reply", data)
+    return len(app.campaigns.transact(campaign, lambda rs: list(decide(rs)), now=app.now()))
+
+
+def file_reply(app: App, request: Request, data: dict[str, Any]) -> bool:
+    """Append one reply event unless this message is already filed on the request."""
+    return bool(file_replies(app, request.campaign, [(request.reference, data)]))
 
 
 def poll(app: App, *, progress: Progress | None = None,
