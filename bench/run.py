@@ -40,7 +40,7 @@ def bench_clock() -> None:
     """44 deadlines (a status board): cached calendars vs building ``holidays`` per call."""
     import holidays
 
-    from foibot import clock
+    from foibot.rules import clock
 
     days = [date(2026, 1, 5) + timedelta(days=7 * i) for i in range(44)]
 
@@ -94,7 +94,8 @@ def bench_store() -> None:
 
 def bench_classify() -> None:
     """Parsing and classifying the test corpus, per message, vs parsing alone."""
-    from foibot import classify, mailparse
+    from foibot.rules import classify
+    from foibot.mail import parse as mailparse
 
     raws = [p.read_bytes() for p in sorted((ROOT / "tests" / "corpus").glob("*.eml"))]
     if not raws:

@@ -9,11 +9,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterator
 
-from foibot import config as config_mod
+from foibot import settings as config_mod
 from foibot.campaign import Campaigns, Request
-from foibot.config import Config
+from foibot.settings import Config
 from foibot.errors import ConfigError
-from foibot.outbox import Outbox, Outgoing, SmtpTransport
+from foibot.mail.outbox import Outbox, Outgoing, SmtpTransport
 from foibot.registry import Registry
 from foibot.store import Store
 from foibot.timeutil import now as system_now

@@ -5,9 +5,9 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from foibot import config as config_mod
+from foibot import settings as config_mod
 from foibot.errors import UsageError
-from foibot.letters import shipped_templates_dir
+from foibot.letters.render import shipped_templates_dir
 from foibot.store import Store
 
 

@@ -7,7 +7,7 @@ from email.utils import format_datetime, make_msgid
 from datetime import datetime, timezone
 
 from foibot.campaign import Request
-from foibot.followup import original
+from foibot.letters.followup import original
 
 
 def reply_to(request: Request, body: str, *, subject: str | None = None, sender: str | None = None,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from foibot import report
+from foibot.views import report
 from foibot.app import App
 from foibot.timeutil import parse_instant
 from tests import servers

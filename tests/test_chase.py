@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from foibot import clock
+from foibot.rules import clock
 from foibot.campaign import Request
-from foibot.chase import ChasePolicy, Decision, decide, plan
+from foibot.rules.policy import ChasePolicy, Decision, decide, plan
 from foibot.errors import ConfigError
 from foibot.events import Event
 from foibot.registry import Force
-from foibot.status import derive
+from foibot.rules.status import derive
 from foibot.timeutil import LONDON
 
 KENT = Force("kent", "Kent Police", "England", "foia", "foi@kent.police.uk", "test")

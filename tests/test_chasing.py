@@ -15,11 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from foibot import chase, chasing, clock, followup
+from foibot.rules import policy as chase
+from foibot.letters import chasers as chasing
+from foibot.rules import clock
+from foibot.letters import followup
 from foibot.app import App
-from foibot.followup import original
-from foibot.outbox import Outbox, SmtpTransport
-from foibot.status import derive
+from foibot.letters.followup import original
+from foibot.mail.outbox import Outbox, SmtpTransport
+from foibot.rules.status import derive
 from tests.helpers import QUESTION, cli, write_config
 from tests.replies import ACK, CLARIFY, SUCCESS, reply_to
 from tests.servers import free_port

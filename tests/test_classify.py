@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from foibot.classify import KINDS, SUBSTANTIVE, classify, find_sections, parse_date
-from foibot.mailparse import parse
+from foibot.rules.classify import KINDS, SUBSTANTIVE, classify, find_sections, parse_date
+from foibot.mail.parse import parse
 
 CORPUS = Path(__file__).parent / "corpus"
 OUR_LETTER = (

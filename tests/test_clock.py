@@ -30,7 +30,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foibot.clock import (
+from foibot.rules.clock import (
     NO_FOISA_EXTENSION,
     REGIMES,
     Calendar,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from foibot import config
+from foibot import settings as config
 from foibot.errors import ConfigError
 from tests.helpers import cli, write_config
 

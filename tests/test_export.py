@@ -11,10 +11,11 @@ from datetime import date
 import icalendar
 import pytest
 
-from foibot import answers, export
+from foibot.rules import answers
+from foibot.views import export
 from foibot.app import App
 from foibot.errors import UsageError
-from foibot.status import derive
+from foibot.rules.status import derive
 from foibot.timeutil import NOW_ENV
 from tests.helpers import cli
 from tests.test_report import REPORT_AT, Built, built_campaign

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from foibot import inbox
+from foibot.mail import inbox
 from foibot.app import App
 from tests.helpers import QUESTION, cli, write_config
 from tests.replies import ACK, CLARIFY, REFUSAL, SUCCESS, reply_to
@@ -86,7 +86,7 @@ def test_poll_files_and_classifies_replies(sent, capsys, imap_server):
 
 def test_read_flags_untouched_and_bounce_marks_delivery_failed(sent, capsys, imap_server):
     cfg, app, reqs = sent
-    from foibot.followup import original
+    from foibot.letters.followup import original
     mid, subject = original(reqs["cambridgeshire"])
     dsn = (
         "From: MAILER-DAEMON@mx.newsroom.example\r\nTo: jane@newsroom.example\r\n"

@@ -12,8 +12,8 @@ from email.mime.text import MIMEText
 
 import pytest
 
-from foibot.attachments import MAX_TEXT_CHARS, decode_bytes, extract_text, html_to_text
-from foibot.mailparse import attachment_payloads, parse, safe_filename, strip_quoted
+from foibot.mail.attachments import MAX_TEXT_CHARS, decode_bytes, extract_text, html_to_text
+from foibot.mail.parse import attachment_payloads, parse, safe_filename, strip_quoted
 
 
 def pdf_bytes(text: str, *, password: str | None = None) -> bytes:

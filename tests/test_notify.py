@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from foibot import notify, scheduler
+from foibot.service import notify
+from foibot.service import schedule as scheduler
 from foibot.app import App
 from foibot.registry import Registry
 from tests.helpers import QUESTION, cli, write_config

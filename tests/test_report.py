@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from foibot import clock, report
+from foibot.rules import clock
+from foibot.views import report
 from foibot.app import App
 from foibot.campaign import Request
 from foibot.cli import main

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from foibot import scheduler
+from foibot.service import schedule as scheduler
 from foibot.app import App
 from foibot.registry import Registry
 from foibot.timeutil import LONDON

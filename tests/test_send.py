@@ -14,7 +14,7 @@ import pytest
 from collections import Counter
 
 from foibot.app import App
-from foibot.outbox import letter_state
+from foibot.mail.outbox import letter_state
 from tests.helpers import QUESTION, cli, write_config
 
 

@@ -12,7 +12,7 @@ from foibot.app import App
 from foibot.campaign import Request
 from foibot.events import Event
 from foibot.registry import Registry
-from foibot.status import derive
+from foibot.rules.status import derive
 from foibot.timeutil import pinned_now
 from tests.helpers import QUESTION, cli, write_config
 

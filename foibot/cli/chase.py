@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from foibot import chasing
+from foibot.letters import chasers as chasing
 from foibot.cli.common import console, load_app, print_json
 from foibot.errors import UsageError
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import typer
 
-from foibot.classify import Classification
-from foibot.classify import classify as classify_mail
+from foibot.rules.classify import Classification
+from foibot.rules.classify import classify as classify_mail
 from foibot.cli.common import print_json
 from foibot.errors import UsageError
-from foibot.mailparse import parse
+from foibot.mail.parse import parse
 
 
 def register(app: typer.Typer) -> None:

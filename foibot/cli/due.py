@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from foibot import clock
+from foibot.rules import clock
 from foibot.errors import UsageError
 from foibot.timeutil import parse_when
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from foibot import inbox
-from foibot.classify import KINDS
+from foibot.mail import inbox
+from foibot.rules.classify import KINDS
 from foibot.cli.common import console, err_console, load_app, print_json
 from foibot.errors import UsageError
-from foibot.mailbox import Mailbox, with_reconnect
+from foibot.mail.imap import Mailbox, with_reconnect
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from foibot import batch as batch_mod
+from foibot.letters import batch as batch_mod
 from foibot.cli.common import load_app
 
 

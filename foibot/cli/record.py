@@ -7,11 +7,11 @@ from typing import Optional
 
 import typer
 
-from foibot import followup
+from foibot.letters import followup
 from foibot.cli.common import load_app, read_text
 from foibot.errors import UsageError
 from foibot.events import RECORDABLE
-from foibot.classify import KINDS
+from foibot.rules.classify import KINDS
 from foibot.timeutil import parse_when, today
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 
-from foibot import answers, export, report
+from foibot.rules import answers
+from foibot.views import export
+from foibot.views import report
 from foibot.cli.common import load_app, print_json
 from foibot.cli.status import campaign_name
 from foibot.errors import UsageError

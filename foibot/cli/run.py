@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from foibot import notify, scheduler
+from foibot.service import notify
+from foibot.service import schedule as scheduler
 from foibot.cli.common import load_app
 from foibot.errors import ConfigError
 

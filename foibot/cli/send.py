@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from foibot import batch as batch_mod
+from foibot.letters import batch as batch_mod
 from foibot.cli.common import err_console, load_app, print_json
 
 

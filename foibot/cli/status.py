@@ -7,11 +7,11 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from foibot import timeline
+from foibot.views import timeline
 from foibot.app import App
 from foibot.cli.common import console, load_app, print_json
 from foibot.errors import UsageError
-from foibot.status import Board, RequestStatus, board
+from foibot.rules.status import Board, RequestStatus, board
 from foibot.timeutil import today
 
 STATE_STYLE = {"responded": "green", "overdue": "red", "failed": "red bold",

@@ -27,15 +27,17 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from foibot import chase, clock, followup
+from foibot.rules import policy as chase
+from foibot.rules import clock
+from foibot.letters import followup
 from foibot.app import App
 from foibot.campaign import Request
-from foibot.chase import ChasePolicy, Decision
+from foibot.rules.policy import ChasePolicy, Decision
 from foibot.errors import MailError, StateError, UsageError
 from foibot.events import Event
-from foibot.letters import long_date
-from foibot.outbox import Outgoing, Report, letter_state, message_bytes
-from foibot.status import RequestStatus, answered_since, derive, replies
+from foibot.letters.render import long_date
+from foibot.mail.outbox import Outgoing, Report, letter_state, message_bytes
+from foibot.rules.status import RequestStatus, answered_since, derive, replies
 from foibot.store import atomic_write_bytes
 from foibot.timeutil import LONDON, london_date
 

@@ -19,7 +19,7 @@ T = TypeVar("T")
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from foibot.config import Server, resolve_secret
+from foibot.settings import Server, resolve_secret
 from foibot.errors import MailError
 
 

@@ -21,11 +21,14 @@ from typing import Any
 
 import jinja2
 
-from foibot import answers, clock, export, timeline
+from foibot.rules import answers
+from foibot.rules import clock
+from foibot.views import export
+from foibot.views import timeline
 from foibot.app import App
 from foibot.events import Event
-from foibot.letters import shipped_templates_dir
-from foibot.status import Board, RequestStatus, board
+from foibot.letters.render import shipped_templates_dir
+from foibot.rules.status import Board, RequestStatus, board
 from foibot.timeutil import from_iso, london, london_date
 
 TEMPLATE = "report.html.j2"

@@ -24,12 +24,13 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Callable, Sequence
 
-from foibot import clock, inbox
-from foibot.mailbox import Mailbox
+from foibot.rules import clock
+from foibot.mail import inbox
+from foibot.mail.imap import Mailbox
 from foibot.app import App
 from foibot.campaign import Request
-from foibot.followup import original
-from foibot.status import Board
+from foibot.letters.followup import original
+from foibot.rules.status import Board
 from foibot.timeutil import LONDON, pinned_now
 
 QUESTION = ("the number of police officers and staff investigated for posting offensive or "
@@ -284,7 +285,7 @@ Say = Callable[[str], None]
 def play(app: App, name: str, deliver: Callable[[bytes], None], *, say: Say = lambda _: None,
          start: datetime = START, days: int = DAYS) -> None:
     """Send the campaign at ``start``, then play each working day: replies, poll, chase."""
-    from foibot import batch
+    from foibot.letters import batch
 
     with pinned_now(start):
         report = batch.send(app, batch.request_letters(app, name))
@@ -302,7 +303,7 @@ def play(app: App, name: str, deliver: Callable[[bytes], None], *, say: Say = la
 def _play_days(app: App, name: str, deliver: Callable[[bytes], None], say: Say,
                requests: list[Request], totals: dict[str, int], received: date, days: int,
                mailbox: "Mailbox") -> None:
-    from foibot.followup import clarify
+    from foibot.letters.followup import clarify
 
     for n, day in enumerate(working_days(received, days), start=1):
         morning = datetime.combine(day, time(9, 0), LONDON)
@@ -343,7 +344,7 @@ def _campaign_of(app: App, reference: str) -> str:
 
 def _chase(app: App, name: str) -> str:
     """The chase job of `foibot run`, as it runs on a working morning."""
-    from foibot.chasing import run_chase
+    from foibot.letters.chasers import run_chase
 
     outcomes = run_chase(app, name, send=True)
     chasers = [o for o in outcomes if o.result == "sent"]
@@ -359,7 +360,7 @@ def _chase(app: App, name: str) -> str:
 
 def run_demo(*, state: Path | None, say: Say) -> DemoResult:
     """The whole demo in a fresh (or the given) state dir; servers stopped on the way out."""
-    from foibot.sandbox import IMAP_PASSWORD, Sandbox
+    from foibot.demo.sandbox import IMAP_PASSWORD, Sandbox
 
     root = Path(state) if state else Path(tempfile.mkdtemp(prefix="foibot-demo-"))
     root.mkdir(parents=True, exist_ok=True)
@@ -378,7 +379,7 @@ def run_demo(*, state: Path | None, say: Say) -> DemoResult:
         play(app, name, box.deliver, say=say)
         end = datetime.combine(working_days(START.date(), DAYS)[-1], time(17, 0), LONDON)
         with pinned_now(end):
-            from foibot.status import board
+            from foibot.rules.status import board
             b = board(app.campaigns.requests(name), end.date())
             path = _report(app, name, root / "report.html")
     s = b.summary
@@ -386,7 +387,7 @@ def run_demo(*, state: Path | None, say: Say) -> DemoResult:
 
 
 def _report(app: App, name: str, path: Path) -> Path:
-    from foibot.report import write
+    from foibot.views.report import write
 
     write(app, name, path)
     return path

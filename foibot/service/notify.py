@@ -32,12 +32,12 @@ import httpx
 from foibot.app import App
 from foibot.campaign import Request
 from foibot.errors import ConfigError
-from foibot.letters import long_date
-from foibot.status import SUBSTANTIVE
+from foibot.letters.render import long_date
+from foibot.rules.status import SUBSTANTIVE
 from foibot.timeutil import from_iso, iso_utc
 
 if TYPE_CHECKING:
-    from foibot.chasing import ChaseOutcome
+    from foibot.letters.chasers import ChaseOutcome
 
 EVENTS = ("reply", "clarification", "bounce", "deadline_passed", "chaser_sent", "letter_sent",
           "drafted")

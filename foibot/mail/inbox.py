@@ -18,14 +18,14 @@ from typing import Any, Callable, Iterable
 
 from tinydb.table import Document
 
-from foibot import classify as classify_mod
-from foibot import mailparse
+from foibot.rules import classify as classify_mod
+from foibot.mail import parse as mailparse
 from foibot.app import App
 from foibot.campaign import Request
 from foibot.errors import UsageError
-from foibot.mailbox import Cursor, Mailbox, batches, with_reconnect
-from foibot.matching import Match, MatchIndex, match
-from foibot.status import is_open
+from foibot.mail.imap import Cursor, Mailbox, batches, with_reconnect
+from foibot.rules.matching import Match, MatchIndex, match
+from foibot.rules.status import is_open
 from foibot.store import atomic_write_bytes, write_once
 from foibot.timeutil import iso_utc
 
@@ -364,7 +364,7 @@ def assign(app: App, message_key: str, reference: str) -> Request:
 
 def settle_uncertain(app: App, mailbox: Mailbox) -> int:
     """Letters a crash left uncertain are settled by finding their Message-ID in Sent."""
-    from foibot.outbox import letter_state
+    from foibot.mail.outbox import letter_state
 
     sent_folder = app.config.section("imap")["sent_folder"]
     if not sent_folder:

@@ -5,7 +5,7 @@ header or the words that decided it) so a user can check a classification in sec
 rules judge only the force's own words: the new text of the mail and its attachments, never the
 quoted copy of our letter.
 
-    >>> from foibot.mailparse import parse
+    >>> from foibot.mail.parse import parse
     >>> mail = parse(b"Subject: FOI 2026/00123\\r\\n\\r\\nThe information is not held.")
     >>> result = classify(mail)
     >>> result.kind, result.force_reference
@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from foibot.mailparse import ParsedEmail
+from foibot.mail.parse import ParsedEmail
 
 # flufl.bounce logs a traceback whenever one of its detectors trips over odd mail; the
 # classifier already treats that as "no bounce found", so keep it off the user's terminal.

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Iterable
 
-from foibot import clock
+from foibot.rules import clock
 from foibot.campaign import Request
 from foibot.events import Event
 from foibot.timeutil import from_iso, london_date
@@ -158,7 +158,7 @@ def clock_facts(request: Request) -> tuple[date | None, list[clock.ClockFact]]:
 
 def derive(request: Request, today: date) -> RequestStatus:
     """Everything the board and the chaser need to know about one request."""
-    from foibot.outbox import letter_state
+    from foibot.mail.outbox import letter_state
 
     # "What is the state on day X?" sees only what had happened by then.
     request = replace(request, events=tuple(e for e in request.events

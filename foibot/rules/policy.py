@@ -39,11 +39,11 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time
 from typing import Any, Literal
 
-from foibot import clock
+from foibot.rules import clock
 from foibot.campaign import Request
 from foibot.errors import ConfigError
 from foibot.events import Event
-from foibot.status import RequestStatus, derive, replies
+from foibot.rules.status import RequestStatus, derive, replies
 from foibot.timeutil import LONDON, london_date
 
 Action = Literal["none", "chaser", "review", "regulator"]

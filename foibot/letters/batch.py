@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from foibot import letters as letters_mod
+from foibot.letters import render as letters_mod
 from foibot.app import App
 from foibot.campaign import Campaign, Request
 from foibot.errors import UsageError
-from foibot.letters import Letters
-from foibot.outbox import (
+from foibot.letters.render import Letters
+from foibot.mail.outbox import (
     Outgoing, Report, build_message, letter_state, message_bytes,
 )
 from foibot.store import atomic_write_bytes

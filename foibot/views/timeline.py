@@ -7,7 +7,7 @@ from typing import Any
 
 from foibot.app import App
 from foibot.campaign import Request
-from foibot.status import derive
+from foibot.rules.status import derive
 from foibot.timeutil import london
 
 

@@ -25,7 +25,7 @@ from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from types import MappingProxyType
 
-from foibot.attachments import decode_bytes, extract_text, html_to_text
+from foibot.mail.attachments import decode_bytes, extract_text, html_to_text
 
 MAX_FILENAME_CHARS = 150
 

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 import jinja2
 
-from foibot.config import Sender
+from foibot.settings import Sender
 from foibot.errors import TemplateError
 from foibot.registry import ACTS, Force
 
@@ -30,7 +30,7 @@ def shipped_templates_dir() -> Path:
     packaged = Path(str(resources.files("foibot"))) / "_templates"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "templates"
+    return Path(__file__).resolve().parents[2] / "templates"
 
 
 @dataclass(frozen=True)

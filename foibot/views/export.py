@@ -24,9 +24,11 @@ from typing import Any, cast
 
 import icalendar
 
-from foibot import answers, chase, clock
+from foibot.rules import answers
+from foibot.rules import policy as chase
+from foibot.rules import clock
 from foibot.app import App
-from foibot.status import RequestStatus, board
+from foibot.rules.status import RequestStatus, board
 from foibot.store import atomic_write_bytes
 from foibot.timeutil import iso_utc, london_date
 

@@ -31,7 +31,7 @@ from email.utils import format_datetime
 from typing import Callable, Iterable, Protocol, Sequence
 
 from foibot.campaign import Campaigns, Request
-from foibot.config import Sender, Server
+from foibot.settings import Sender, Server
 from foibot.errors import MailError
 from foibot.events import Event
 from foibot.store import atomic_write_bytes

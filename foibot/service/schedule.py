@@ -48,11 +48,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from filelock import FileLock, Timeout
 
-from foibot import chasing, clock, inbox, notify
+from foibot.letters import chasers as chasing
+from foibot.rules import clock
+from foibot.mail import inbox
+from foibot.service import notify
 from foibot.app import App
 from foibot.errors import ConfigError, FoibotError, StateError, UsageError
-from foibot.mailbox import NETWORK_ERRORS, Mailbox
-from foibot.status import derive
+from foibot.mail.imap import NETWORK_ERRORS, Mailbox
+from foibot.rules.status import derive
 from foibot.timeutil import LONDON, from_iso, iso_utc, london, london_date
 
 NOTIFY_MINUTES = 1

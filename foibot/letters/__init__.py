@@ -1,0 +1,1 @@
+"""Every letter foibot writes: rendering, request batches, follow-ups, chasers and drafts."""

@@ -1,0 +1,1 @@
+"""``foibot run``: the schedule of jobs, the service that runs them, and notifications."""
