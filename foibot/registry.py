@@ -12,9 +12,12 @@ import io
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from foibot.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from foibot.settings import ForcesSettings
 
 REGIMES = ("foia", "foisa")
 ACTS = {
@@ -93,14 +96,18 @@ class Registry:
         self.excluded = frozenset(excluded)
 
     @classmethod
-    def from_config(cls, section: dict[str, Any] | None = None) -> "Registry":
-        section = section or {}
+    def from_settings(cls, section: "ForcesSettings | None" = None) -> "Registry":
+        """The shipped forces with ``[forces]`` applied: addresses overridden, bodies added,
+        forces excluded."""
+        from foibot.settings import ForcesSettings
+
+        section = section or ForcesSettings()
         forces = {f.id: f for f in shipped()}
-        for fid, address in (section.get("email") or {}).items():
+        for fid, address in section.email.items():
             if fid not in forces:
                 raise ConfigError(f"[forces] email.{fid}: no such force (see `foibot forces --group all`)")
             forces[fid] = replace(forces[fid], email=address or None, email_source="config.toml")
-        for i, extra in enumerate(section.get("add") or []):
+        for i, extra in enumerate(section.add):
             try:
                 force = Force(
                     id=extra["id"], name=extra["name"], nation=extra.get("nation", "UK-wide"),
@@ -112,7 +119,7 @@ class Registry:
             if force.regime not in REGIMES:
                 raise ConfigError(f'[forces] add[{i}] regime: expected "foia" or "foisa"')
             forces[force.id] = force
-        excluded = section.get("exclude") or []
+        excluded = section.exclude
         for fid in excluded:
             if fid not in forces:
                 raise ConfigError(f"[forces] exclude: no such force {fid!r}")

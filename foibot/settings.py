@@ -1,4 +1,4 @@
-"""Configuration: one TOML file, validated strictly against a schema.
+"""Settings: one TOML file, validated strictly at load into one typed object per section.
 
 foibot reads ``--config PATH``, else ``$FOIBOT_CONFIG``, else ``./config.toml``. Every key is
 declared in :data:`SCHEMA`; an unknown key, a wrong type or a missing required key is a
@@ -12,13 +12,16 @@ resolved only when a connection is made and never written to state or logs.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import subprocess
 import tomllib
 from dataclasses import dataclass, field
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from foibot.errors import ConfigError
 
@@ -119,7 +122,7 @@ class Sender:
 
 @dataclass(frozen=True)
 class Server:
-    """An SMTP or IMAP server; IMAP-only keys sit in ``extra``."""
+    """An SMTP or IMAP server and where its secret comes from."""
 
     kind: str
     host: str
@@ -129,20 +132,137 @@ class Server:
     password_env: str | None
     password_command: str | None
     timeout_seconds: float
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def password(self) -> str | None:
         return resolve_secret(self.kind, self.password_env, self.password_command, "password")
 
-    def get(self, key: str) -> Any:
-        return self.extra[key]
+
+@dataclass(frozen=True)
+class SmtpSettings(Server):
+    rate_per_minute: float = 0
+    retries: int = 3
+    retry_backoff_seconds: float = 2.0
 
 
 @dataclass(frozen=True)
-class Config:
+class ImapSettings(Server):
+    oauth2_token_command: str | None = None
+    folder: str = "INBOX"
+    folders: tuple[str, ...] = ()
+    sent_folder: str | None = None
+    save_sent: bool = False
+    processed_folder: str | None = None
+    mark_seen: bool = False
+    batch_size: int = 50
+    idle_seconds: int = 600
+
+    @property
+    def account(self) -> str:
+        """How cursors name this account: the same mailbox keeps its cursor."""
+        return f"{self.username}@{self.host}:{self.port}"
+
+    @property
+    def all_folders(self) -> list[str]:
+        """The folders replies are read from, the main one first, each once."""
+        return list(dict.fromkeys([self.folder, *self.folders]))
+
+    @property
+    def writes(self) -> bool:
+        """Does polling change the mailbox (flags or moves)?"""
+        return bool(self.mark_seen or self.processed_folder)
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """``[schedule]``: when ``foibot run`` does what (times in Europe/London)."""
+
+    poll_minutes: float = 10
+    chase_time: time = time(9, 30)
+    sweep_time: time = time(7, 0)
+    misfire_grace_minutes: int = 360
+    use_idle: bool = False
+
+    @property
+    def grace_seconds(self) -> int:
+        return max(1, self.misfire_grace_minutes * 60)
+
+    @property
+    def grace(self) -> timedelta:
+        return timedelta(seconds=self.grace_seconds)
+
+
+@dataclass(frozen=True)
+class ChaseSettings:
+    """``[chase]``: the chase policy's knobs (see foibot/rules/policy.py)."""
+
+    enabled: bool = True
+    first_after_working_days: int = 1
+    interval_working_days: int = 10
+    max_chasers: int = 3
+    review_after_working_days: int = 40
+    review_overdue_working_days: int = 20
+    auto_send_drafts: bool = False
+
+    def __post_init__(self) -> None:
+        for name, least in (("first_after_working_days", 1), ("interval_working_days", 1),
+                            ("max_chasers", 0), ("review_after_working_days", 1),
+                            ("review_overdue_working_days", 1)):
+            value = getattr(self, name)
+            if value < least:
+                # a chaser on the deadline itself would accuse a force that is not late
+                raise ConfigError(f"[chase] {name}: must be at least {least}, got {value}")
+
+
+@dataclass(frozen=True)
+class Webhook:
+    url: str
+    format: str = "json"   # "slack", "mattermost" or "json"
+
+    @property
+    def key(self) -> str:
+        """How state knows this webhook: a hash, since the URL's path is often its secret."""
+        return hashlib.sha256(self.url.encode()).hexdigest()[:16]
+
+    @property
+    def label(self) -> str:
+        """Where it goes, without the secret part of the URL (for logs and messages)."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    webhooks: tuple[Webhook, ...] = ()
+    timeout_seconds: float = 10
+    retries: int = 3
+
+    @property
+    def tries(self) -> int:
+        return 1 + max(0, self.retries)
+
+
+@dataclass(frozen=True)
+class ForcesSettings:
+    """``[forces]``: changes to the shipped registry (see foibot/registry.py)."""
+
+    exclude: tuple[str, ...] = ()
+    email: dict[str, str] = field(default_factory=dict)
+    add: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole config, checked at load; a required section is asked for only when used
+    (``foibot status`` needs no SMTP server)."""
+
     path: Path | None
     raw: dict[str, dict[str, Any]]
     state_dir: Path
+
+    @property
+    def where(self) -> str:
+        """How errors name the config file."""
+        return self.path.name if self.path else "config"
 
     def section(self, name: str) -> dict[str, Any]:
         """The section with defaults filled in; required keys checked on first use."""
@@ -150,42 +270,74 @@ class Config:
         for key, (_, default) in SCHEMA[name].items():
             if key not in values:
                 if default is _REQUIRED:
-                    where = self.path.name if self.path else "config"
                     if name not in self.raw:
                         raise ConfigError(
-                            f"{where}: [{name}] section is missing (see config.example.toml;"
+                            f"{self.where}: [{name}] section is missing (see config.example.toml;"
                             " `foibot init` writes a starting config)"
                         )
-                    raise ConfigError(f"{where}: [{name}] {key}: required key is missing")
+                    raise ConfigError(f"{self.where}: [{name}] {key}: required key is missing")
                 values[key] = default
         return values
+
+    def has(self, name: str) -> bool:
+        return name in self.raw
 
     @property
     def sender(self) -> Sender:
         s = self.section("sender")
         return Sender(s["name"], s["address"], s["postal_address"], s["reply_to"], s["signature"])
 
-    def server(self, kind: str) -> Server:
-        s = self.section(kind)
-        common = {"host", "port", "security", "username", "password_env", "password_command",
-                  "timeout_seconds"}
-        return Server(
-            kind=kind, host=s["host"], port=s["port"], security=s["security"],
-            username=s["username"], password_env=s["password_env"],
-            password_command=s["password_command"], timeout_seconds=float(s["timeout_seconds"]),
-            extra={k: v for k, v in s.items() if k not in common},
-        )
+    @property
+    def smtp(self) -> SmtpSettings:
+        s = self.section("smtp")
+        return SmtpSettings(**_server("smtp", s), rate_per_minute=float(s["rate_per_minute"]),
+                            retries=s["retries"],
+                            retry_backoff_seconds=float(s["retry_backoff_seconds"]))
 
     @property
-    def smtp(self) -> Server:
-        return self.server("smtp")
+    def imap(self) -> ImapSettings:
+        s = self.section("imap")
+        return ImapSettings(
+            **_server("imap", s), oauth2_token_command=s["oauth2_token_command"],
+            folder=s["folder"], folders=tuple(s["folders"] or ()), sent_folder=s["sent_folder"],
+            save_sent=s["save_sent"], processed_folder=s["processed_folder"],
+            mark_seen=s["mark_seen"], batch_size=s["batch_size"], idle_seconds=s["idle_seconds"])
 
     @property
-    def imap(self) -> Server:
-        return self.server("imap")
+    def schedule(self) -> ScheduleSettings:
+        s = self.section("schedule")
+        return ScheduleSettings(float(s["poll_minutes"]), _clock(s["chase_time"]),
+                                _clock(s["sweep_time"]), s["misfire_grace_minutes"],
+                                s["use_idle"])
 
-    def has(self, name: str) -> bool:
-        return name in self.raw
+    @property
+    def chase(self) -> ChaseSettings:
+        s = self.section("chase")
+        return ChaseSettings(**{k: s[k] for k in SCHEMA["chase"]})
+
+    @property
+    def notify(self) -> NotifySettings:
+        s = self.section("notify")
+        hooks = tuple(Webhook(h["url"], h.get("format", "json")) for h in s["webhooks"] or [])
+        return NotifySettings(hooks, float(s["timeout_seconds"]), s["retries"])
+
+    @property
+    def forces(self) -> ForcesSettings:
+        s = self.section("forces")
+        return ForcesSettings(tuple(s["exclude"] or ()), dict(s["email"] or {}),
+                              tuple(s["add"] or ()))
+
+
+def _server(kind: str, s: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": kind, "host": s["host"], "port": s["port"], "security": s["security"],
+            "username": s["username"], "password_env": s["password_env"],
+            "password_command": s["password_command"],
+            "timeout_seconds": float(s["timeout_seconds"])}
+
+
+def _clock(value: str) -> time:
+    hh, _, mm = value.partition(":")
+    return time(int(hh), int(mm))
 
 
 def resolve_secret(section: str, env: str | None, command: str | None, what: str) -> str | None:
@@ -260,6 +412,19 @@ def validate(data: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
             raise ConfigError(
                 f"{where}: [notify] webhooks[{i}] format: expected one of {', '.join(WEBHOOK_FORMATS)}"
             )
+    poll = data.get("schedule", {}).get("poll_minutes")
+    if poll is not None and poll <= 0:
+        raise ConfigError(f"{where}: [schedule] poll_minutes: expected a number above 0")
+    if "chase" in data:
+        try:
+            ChaseSettings(**data["chase"])
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    for i, hook in enumerate(hooks):
+        parts = urlsplit(hook["url"])
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            # the URL itself is not repeated: its path is often the webhook's secret
+            raise ConfigError(f"{where}: [notify] webhooks[{i}] url: expected an http(s) URL")
     for key in ("chase_time", "sweep_time"):
         value = data.get("schedule", {}).get(key)
         if value is not None:
@@ -277,11 +442,11 @@ def locate(path: Path | str | None) -> Path | None:
     return default if default.exists() else None
 
 
-def load(path: Path | str | None = None) -> Config:
+def load(path: Path | str | None = None) -> Settings:
     """Load and validate the config; with no file, defaults (state in ./state)."""
     found = locate(path)
     if found is None:
-        return Config(path=None, raw={}, state_dir=Path("state").resolve())
+        return Settings(path=None, raw={}, state_dir=Path("state").resolve())
     where = found.name
     try:
         text = found.read_text(encoding="utf-8")
@@ -297,4 +462,4 @@ def load(path: Path | str | None = None) -> Config:
     state = Path(data.get("state", {}).get("dir", "state")).expanduser()
     if not state.is_absolute():
         state = (found.resolve().parent / state).resolve()
-    return Config(path=found, raw=data, state_dir=state)
+    return Settings(path=found, raw=data, state_dir=state)

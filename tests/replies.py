@@ -6,7 +6,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from datetime import datetime, timezone
 
-from foibot.campaign import Request
+from foibot.model import Request
 from foibot.letters.followup import original
 
 

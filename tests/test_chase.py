@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from foibot.rules import clock
-from foibot.campaign import Request
-from foibot.rules.policy import ChasePolicy, Decision, decide, plan
+from foibot.model import Request
+from foibot.rules.policy import Decision, decide, plan
+from foibot.settings import ChaseSettings
 from foibot.errors import ConfigError
-from foibot.events import Event
+from foibot.model import Event
 from foibot.registry import Force
 from foibot.rules.status import derive
 from foibot.timeutil import LONDON
@@ -27,7 +28,7 @@ SCOTLAND = Force("police-scotland", "Police Scotland", "Scotland", "foisa",
                  "foi@scotland.police.uk", "test")
 SENT = date(2026, 3, 2)                       # Mon 2 Mar 2026
 DUE = date(2026, 3, 31)                       # Tue 31 Mar 2026, the 20th working day
-POLICY = ChasePolicy()
+POLICY = ChaseSettings()
 
 
 def late(n: int, *, due: date = DUE, regime: str = "foia") -> date:
@@ -70,7 +71,7 @@ def chased(*days: date, history: History | None = None) -> History:
     return h
 
 
-def run(h: History, today: date, policy: ChasePolicy = POLICY) -> Decision:
+def run(h: History, today: date, policy: ChaseSettings = POLICY) -> Decision:
     return decide(derive(h.request(), today), today, policy)
 
 
@@ -235,10 +236,10 @@ CASES: list[tuple[str, Any, date, tuple[str, str | None, str, date | None]]] = [
 
 @pytest.mark.parametrize("name,history,today,expected", CASES, ids=[c[0] for c in CASES])
 def test_policy_table(name, history, today, expected):
-    policy = ChasePolicy(enabled=False) if name == "chasing turned off" else POLICY
+    policy = ChaseSettings(enabled=False) if name == "chasing turned off" else POLICY
     action, key, reason, due_on = expected
     if name == "max chasers reached before the review is due":
-        policy = ChasePolicy(max_chasers=1)
+        policy = ChaseSettings(max_chasers=1)
     got = run(history(), today, policy)
     assert (got.action, got.key) == (action, key), got.reason
     assert reason in got.reason
@@ -253,7 +254,7 @@ def test_day_21_plan_drafts_the_review_and_sends_the_third_chaser():
     steps = plan(h.request(), late(21), POLICY)
     assert [(d.action, d.key) for d in steps] == [("review", "review"), ("chaser", "chaser-3")]
     # with drafts sent at once, the review is the last word: no chaser after it
-    auto = plan(h.request(), late(21), ChasePolicy(auto_send_drafts=True))
+    auto = plan(h.request(), late(21), ChaseSettings(auto_send_drafts=True))
     assert [(d.action, d.key) for d in auto] == [("review", "review")]
 
 
@@ -284,12 +285,12 @@ def test_ladder_never_repeats_a_step_whatever_the_day():
 
 
 def test_policy_from_config_and_limits():
-    p = ChasePolicy.from_config({"enabled": True, "max_chasers": 2, "interval_working_days": 5,
-                                 "first_after_working_days": 1, "review_after_working_days": 40,
-                                 "review_overdue_working_days": 20, "auto_send_drafts": False})
+    p = ChaseSettings(**{"enabled": True, "max_chasers": 2, "interval_working_days": 5,
+                         "first_after_working_days": 1, "review_after_working_days": 40,
+                         "review_overdue_working_days": 20, "auto_send_drafts": False})
     assert (p.max_chasers, p.interval_working_days) == (2, 5)
     with pytest.raises(ConfigError, match="first_after_working_days"):
-        ChasePolicy(first_after_working_days=0)
+        ChaseSettings(first_after_working_days=0)
 
 
 def test_decision_json_names():

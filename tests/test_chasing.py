@@ -21,7 +21,8 @@ from foibot.rules import clock
 from foibot.letters import followup
 from foibot.app import App
 from foibot.letters.followup import original
-from foibot.mail.outbox import Outbox, SmtpTransport
+from foibot.mail.outbox import Outbox
+from foibot.mail.smtp import SmtpTransport
 from foibot.rules.status import derive
 from tests.helpers import QUESTION, cli, write_config
 from tests.replies import ACK, CLARIFY, SUCCESS, reply_to
@@ -284,7 +285,7 @@ def test_a_reply_filed_after_the_decision_stops_the_chaser(campaign, capsys, mon
     cfg, _ = campaign
     monkeypatch.setenv("FOIBOT_NOW", at(working(DUE, 1)))
     app = App.load(cfg)
-    pol = chasing.policy(app)
+    pol = app.config.chase
     today = working(DUE, 1)
     kent = next(r for r in app.campaigns.requests("sm") if r.force.id == "kent")
     (decision,) = chase.plan(kent, today, pol)
@@ -293,7 +294,7 @@ def test_a_reply_filed_after_the_decision_stops_the_chaser(campaign, capsys, mon
         kent, derive(kent, today), decision, pol, today))
     app.campaigns.append_one("sm", kent.reference, "reply_by_post",
                              {"kind": "successful", "note": "answered by post"}, now=app.now())
-    outbox = Outbox(app.campaigns, "sm", app.config.sender, SmtpTransport(app.config.smtp),
+    outbox = Outbox(app.store, "sm", app.config.sender, SmtpTransport(app.config.smtp),
                     clock=app.now, guard=chasing.still_due(today, pol))
     n = len(smtp_server.messages)
     report = outbox.send_all([letter])

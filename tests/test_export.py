@@ -86,11 +86,12 @@ def test_answer_replaces_earlier_figure_for_the_same_key(built, tmp_path, capsys
 
 def test_answer_with_a_non_number_exits_2_with_one_line(built, tmp_path, capsys, at_report_time):
     cfg = built.copy_to(tmp_path / "c")
-    before = (tmp_path / "c" / "state" / "campaigns" / "sm.json").read_bytes()
+    events = tmp_path / "c" / "state" / "campaigns" / "sm" / "events.jsonl"
+    before = events.read_bytes()
     r = cli(capsys, cfg, "answer", built.refs["kent"], "allegations=12", "dismissed=some")
     assert r.code == 2
     assert len(r.err.strip().splitlines()) == 1 and "dismissed" in r.err and "number" in r.err
-    assert (tmp_path / "c" / "state" / "campaigns" / "sm.json").read_bytes() == before
+    assert events.read_bytes() == before
     r = cli(capsys, cfg, "answer", "FOI-ZZZZZ", "a=1")
     assert r.code == 2 and "no such request" in r.err
 

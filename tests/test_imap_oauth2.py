@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from foibot.app import App
+
 from tests import servers
 from tests.helpers import cli_process, write_config
 from tests.servers import DovecotServer, TokenIntrospection
@@ -107,8 +109,8 @@ def test_poll_logs_in_with_the_token_and_stores_mail(tmp_path, dovecot, introspe
     # the login was an XOAUTH2 one, judged by the endpoint, not a password check (and Dovecot
     # accepts the token only for the user it belongs to: foibot sent the configured username)
     assert introspection.asked[asked_before:] == [GOOD_TOKEN]
-    stored = list((tmp_path / "state" / "mail").glob("*.eml"))
-    assert [p.read_bytes() for p in stored] == [REPLY]
+    mail = App.load(config).store.mail
+    assert [mail.raw(m) for m in mail.messages()] == [REPLY]
     # the token is a secret: in no state file and in no output
     files = _state_bytes(tmp_path / "state")
     assert files, "poll wrote no state"

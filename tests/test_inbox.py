@@ -69,8 +69,11 @@ def test_poll_files_and_classifies_replies(sent, capsys, imap_server):
     assert got["essex"][0].data["matched_by"] == "plus-address"
     assert got["surrey"][0].data["kind"] == "clarification"
     assert got["surrey"][0].data["matched_by"] == "domain"
-    # stored before interpreted: every message's raw bytes are on disk
-    assert len(list((app.store.root / "mail").glob("*.eml"))) == 5
+    # stored before interpreted: every message's raw bytes are in the store
+    stored = App.load(cfg).store.mail
+    assert len(stored.messages()) == 5
+    assert all(stored.raw(m).startswith(b"From:") or b"\nFrom:" in stored.raw(m)
+               for m in stored.messages())
     r = cli(capsys, cfg, "triage", "--json")
     rows = json.loads(r.out)
     assert len(rows) == 1 and rows[0]["from"] == "sales@pens.example"
@@ -126,7 +129,7 @@ def test_uidvalidity_change_does_not_duplicate(sent_pymap, capsys, pymap_server)
         pymap_server.deliver(raw)
     r = cli(capsys, cfg, "poll")
     assert r.out.strip().startswith("1 new: 1 matched"), r.out
-    assert len(inbox.MailIndex(App.load(cfg)).all()) == 4
+    assert len(App.load(cfg).store.mail.messages()) == 4
 
 
 def test_connection_cut_mid_fetch_then_rerun_stores_each_once(sent_pymap, capsys, pymap_server, tcp_cutter):
@@ -140,12 +143,12 @@ def test_connection_cut_mid_fetch_then_rerun_stores_each_once(sent_pymap, capsys
     cutter.cut_after(12000, after=b"BODY[] {")
     r = cli(capsys, cfg, "poll")
     assert cutter.cuts >= 1, (r, cfg.read_text())
-    stored_after_cut = len(inbox.MailIndex(App.load(cfg)).all())
+    stored_after_cut = len(App.load(cfg).store.mail.messages())
     assert 3 <= stored_after_cut
     cutter.disarm()
     r = cli(capsys, cfg, "poll")
     assert r.code == 0, r.err
-    index = inbox.MailIndex(App.load(cfg)).all()
+    index = App.load(cfg).store.mail.messages()
     assert len(index) == 12
     assert sum(len(v) for v in _replies(App.load(cfg)).values()) == 12
 
@@ -159,32 +162,37 @@ def test_poll_killed_then_rerun_loses_nothing(sent_pymap, capsys, pymap_server):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env={**os.environ})
     deadline = time.monotonic() + 20
-    mail = app.store.root / "mail"
-    while time.monotonic() < deadline and len(list(mail.glob("*.eml"))) < 6:
+    while time.monotonic() < deadline and App.load(cfg).store.mail.count() < 6:
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     r = cli(capsys, cfg, "poll")
     assert r.code == 0, r.err
     a = App.load(cfg)
-    assert len(inbox.MailIndex(a).all()) == 44
+    assert len(a.store.mail.messages()) == 44
     got = _replies(a)
     assert all(len(v) == 1 for v in got.values()), {k: len(v) for k, v in got.items()}
 
 
-def test_hostile_attachment_names_are_stored_safely(sent_pymap, capsys, pymap_server):
+def test_hostile_attachment_names_are_stored_safely(sent_pymap, capsys, pymap_server, tmp_path):
     cfg, app, reqs = sent_pymap
     for name in ("../../x", "/etc/passwd", "a\x00b.pdf", "n" * 2000 + ".csv"):
         pymap_server.deliver(reply_to(reqs["kent"], SUCCESS, attachment=(name, "text/csv", b"year,n\n2015,4\n")))
     r = cli(capsys, cfg, "poll")
     assert r.code == 0, r.err
-    root = app.store.root / "attachments"
+    a = App.load(cfg)
+    names = [n for e in _replies(a)["kent"] for n in e.data["attachments"]]
+    assert len(names) == 4
+    assert all("/" not in n and "\x00" not in n and len(n) <= 255 for n in names)
+    root = tmp_path / "saved"
+    for message in a.store.mail.messages():
+        inbox.save_attachments(a, message.sha256, root)
     files = [p for p in root.rglob("*") if p.is_file()]
     assert len(files) == 4
     for p in files:
         assert root in p.resolve().parents
         assert len(p.name) <= 255 and "\x00" not in p.name
-    assert not (app.store.root.parent / "x").exists()
+    assert not (tmp_path / "x").exists()
 
 
 def test_dead_imap_server_is_one_line(tmp_path, capsys):
@@ -272,5 +280,5 @@ def test_the_same_mail_twice_in_one_poll_is_stored_once(sent_pymap, capsys, pyma
     r = cli(capsys, cfg, "poll")
     assert r.code == 0, r.err
     assert r.out.strip() == "1 new: 1 matched, 0 triage, 0 bounce (2 already stored)"
-    assert len(inbox.MailIndex(App.load(cfg)).all()) == 1
+    assert len(App.load(cfg).store.mail.messages()) == 1
     assert cli(capsys, cfg, "poll").out.startswith("0 new")

@@ -5,12 +5,13 @@ import json
 import pytest
 
 from foibot.errors import ConfigError
+from foibot.settings import ForcesSettings
 from foibot.registry import Registry, shipped
 from tests.helpers import cli
 
 
 def test_groups_have_the_right_sizes():
-    r = Registry.from_config()
+    r = Registry.from_settings()
     assert len(r.group("england-wales")) == 43
     assert len(r.group("default")) == 44
     assert len(r.group("uk-territorial")) == 45
@@ -33,17 +34,17 @@ def test_every_force_has_regime_address_and_source():
 
 
 def test_config_overrides_excludes_and_adds():
-    r = Registry.from_config({
-        "email": {"bedfordshire": "foi@beds.police.uk"},
-        "exclude": ["city-of-london"],
-        "add": [{"id": "pcc-x", "name": "Example PCC", "email": "foi@pcc.example"}],
-    })
+    r = Registry.from_settings(ForcesSettings(
+        email={"bedfordshire": "foi@beds.police.uk"},
+        exclude=("city-of-london",),
+        add=({"id": "pcc-x", "name": "Example PCC", "email": "foi@pcc.example"},),
+    ))
     assert r.get("bedfordshire").email == "foi@beds.police.uk"
     assert r.get("bedfordshire").email_source == "config.toml"
     assert len(r.group("default")) == 43
     assert "pcc-x" in {f.id for f in r.group("all")}
     with pytest.raises(ConfigError):
-        Registry.from_config({"exclude": ["atlantis"]})
+        Registry.from_settings(ForcesSettings(exclude=("atlantis",)))
 
 
 def test_forces_json_interface(capsys):
@@ -58,7 +59,7 @@ def test_forces_json_interface(capsys):
 
 
 def test_domain_lookup_spans_pnn_move():
-    r = Registry.from_config()
+    r = Registry.from_settings()
     assert [f.id for f in r.by_domain("essex.pnn.police.uk")] == ["essex"]
     assert [f.id for f in r.by_domain("surrey.police.uk")] == ["surrey"]
 

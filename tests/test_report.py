@@ -18,7 +18,7 @@ import pytest
 from foibot.rules import clock
 from foibot.views import report
 from foibot.app import App
-from foibot.campaign import Request
+from foibot.model import Request
 from foibot.cli import main
 from foibot.timeutil import NOW_ENV, parse_instant, pinned_now
 from tests.helpers import QUESTION, cli, write_config

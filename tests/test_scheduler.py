@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
+from foibot.service import runner
 from foibot.service import schedule as scheduler
 from foibot.app import App
 from foibot.registry import Registry
@@ -36,7 +37,7 @@ SATURDAY = "2027-01-09T03:00:00+00:00"       # no daily job falls due near this 
 
 def configure(tmp_path: Path, smtp_server, imap: tuple[str, int, str, str], *,
               schedule: str = "", hooks: list[str] = ()) -> Path:
-    exclude = [f.id for f in Registry.from_config(None).group("all") if f.id not in FORCES]
+    exclude = [f.id for f in Registry.from_settings().group("all") if f.id not in FORCES]
     rows = ", ".join(f'{{ url = "{url}", format = "json" }}' for url in hooks)
     extra = ("[forces]\nexclude = [" + ", ".join(f'"{x}"' for x in exclude) + "]\n"
              f"[notify]\nwebhooks = [{rows}]\ntimeout_seconds = 2\nretries = 2\n"
@@ -290,8 +291,8 @@ def test_start_catches_up_a_missed_chase_once(tmp_path, monkeypatch):
     cfg = write_config(tmp_path)
     monkeypatch.setenv("FOIBOT_NOW", "2027-01-05T10:00:00+00:00")  # Tue, after 07:00 and 09:30
     app = App.load(cfg)
-    log = scheduler.Log(clock=app.now)
-    service = scheduler.Service(app, log=log)
+    log = runner.Log(clock=app.now)
+    service = runner.Service(app, log=log)
     assert service.plan() == ["sweep", "chase"]
     jobs = {job.id: job for job in service.scheduler.get_jobs()}
     assert set(jobs) == {"poll", "sweep", "chase", "notify",       # the schedule table
@@ -302,7 +303,7 @@ def test_start_catches_up_a_missed_chase_once(tmp_path, monkeypatch):
     assert jobs["chase"].trigger.get_next_fire_time(None, saturday) == \
         datetime(2027, 1, 11, 9, 30, tzinfo=LONDON)
     scheduler.run_job(app, "chase")
-    assert scheduler.Service(app, log=log).plan() == ["sweep"]
+    assert runner.Service(app, log=log).plan() == ["sweep"]
     assert scheduler.last_runs(app)["chase"] == datetime(2027, 1, 5, 10, 0, tzinfo=UTC)
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from foibot import demo
 from foibot.app import App
-from foibot.campaign import Request
-from foibot.events import Event
+from foibot.model import Request
+from foibot.model import Event
 from foibot.registry import Registry
 from foibot.rules.status import derive
 from foibot.timeutil import pinned_now
@@ -20,7 +20,7 @@ T0 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
 
 
 def _request(regime: str = "foia", *events: tuple[str, dict, datetime]) -> Request:
-    force = Registry.from_config().get("police-scotland" if regime == "foisa" else "kent")
+    force = Registry.from_settings().get("police-scotland" if regime == "foisa" else "kent")
     evs = [Event(1, "FOI-AAAAA", "created", T0, {}),
            Event(2, "FOI-AAAAA", "sending", T0, {"key": "request", "message_id": "<m@x>"}),
            Event(3, "FOI-AAAAA", "sent", T0, {"key": "request", "message_id": "<m@x>"})]

@@ -11,9 +11,9 @@ from rich.table import Table
 
 from foibot.cli.common import console, load_app, parse_vars, print_json
 from foibot.errors import ConfigError, UsageError
-from foibot.settings import Sender
 from foibot.letters.render import Letters
 from foibot.letters.render import context as letter_context
+from foibot.settings import Sender
 from foibot.timeutil import london, today
 
 PLACEHOLDER = Sender("Your Name", "you@example.org")

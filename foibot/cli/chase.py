@@ -5,9 +5,10 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from foibot.letters import chasers as chasing
 from foibot.cli.common import console, load_app, print_json
 from foibot.errors import UsageError
+from foibot.letters import chasers as chasing
+from foibot.letters import drafts as drafting
 
 ACTION_STYLE = {"chaser": "yellow", "review": "magenta", "regulator": "red"}
 TROUBLE = ("failed", "deferred", "uncertain")
@@ -51,7 +52,7 @@ def register(app: typer.Typer) -> None:
         sent: bool = typer.Option(False, "--all", help="Include drafts already sent."),
     ) -> None:
         """Drafted internal reviews and complaints waiting for you to read and send."""
-        found = chasing.list_drafts(load_app(ctx), include_sent=sent)
+        found = drafting.list_drafts(load_app(ctx), include_sent=sent)
         if as_json:
             print_json([d.as_dict() for d in found])
             return
@@ -80,9 +81,9 @@ def register(app: typer.Typer) -> None:
         """Send a draft as it is on disk, exactly once."""
         app = load_app(ctx)
         if dry_run:
-            typer.echo(chasing.draft_letter(app, reference, key, anyway=anyway).message.as_string())
+            typer.echo(drafting.draft_letter(app, reference, key, anyway=anyway).message.as_string())
             return
-        report = chasing.send_draft(app, reference, key, anyway=anyway)
+        report = drafting.send_draft(app, reference, key, anyway=anyway)
         for ref, why in report.skipped + report.failed + report.deferred + report.uncertain:
             typer.echo(f"{ref} {key}: {why}")
         typer.echo(report.summary())

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import typer
 
-from foibot.rules.classify import Classification
-from foibot.rules.classify import classify as classify_mail
 from foibot.cli.common import print_json
 from foibot.errors import UsageError
 from foibot.mail.parse import parse
+from foibot.rules.classify import Classification
+from foibot.rules.classify import classify as classify_mail
 
 
 def register(app: typer.Typer) -> None:

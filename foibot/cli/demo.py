@@ -8,7 +8,6 @@ from typing import Optional
 import typer
 
 
-
 def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
@@ -25,12 +24,13 @@ def register(app: typer.Typer) -> None:
         chases as `foibot run` would, then prints the status board and the HTML report's path.
         Touches no real mail account and leaves no server running.
         """
+        from foibot.cli.common import console
         from foibot.demo import run_demo
-        from foibot.cli.status import render_board
+        from foibot.views.board import render
 
         result = run_demo(state=state, say=(lambda _: None) if quiet else typer.echo)
         typer.echo("")
-        render_board(result.board)
+        render(console, result.board)
         if result.report:
             typer.echo(f"report: {result.report}")
         typer.echo(f"state: {result.state_dir}")

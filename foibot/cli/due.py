@@ -11,8 +11,8 @@ import sys
 
 import typer
 
-from foibot.rules import clock
 from foibot.errors import UsageError
+from foibot.rules import clock
 from foibot.timeutil import parse_when
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from foibot.mail import inbox
-from foibot.rules.classify import KINDS
 from foibot.cli.common import console, err_console, load_app, print_json
 from foibot.errors import UsageError
+from foibot.mail import inbox
 from foibot.mail.imap import Mailbox, with_reconnect
+from foibot.rules.classify import KINDS
 
 
 def register(app: typer.Typer) -> None:
@@ -26,8 +26,8 @@ def register(app: typer.Typer) -> None:
         (IMAP IDLE), or every \\[imap] idle_seconds where it cannot.
         """
         a = load_app(ctx)
-        imap = a.config.section("imap")
-        with Mailbox(a.config.imap) as mailbox:
+        imap = a.config.imap
+        with Mailbox(imap) as mailbox:
             while True:
                 with Progress(TextColumn("fetching"), BarColumn(), MofNCompleteColumn(),
                               console=err_console, transient=True,
@@ -36,30 +36,28 @@ def register(app: typer.Typer) -> None:
                     summary = inbox.poll(a, mailbox=mailbox, progress=lambda done, total:
                                          bar.update(task, completed=done, total=total))
                 if as_json:
-                    print_json({"new": summary.new, "matched": summary.matched,
-                                "triage": summary.triage, "bounce": summary.bounce,
-                                "duplicates": summary.duplicates})
+                    print_json(summary.as_dict())
                 else:
                     typer.echo(summary.line())
+                    for warning in summary.warnings:
+                        err_console.print(f"foibot: warning: {warning}", markup=False)
                 if not watch:
                     return
-                with_reconnect(mailbox, lambda: mailbox.wait(imap["folder"],
-                                                             imap["idle_seconds"]))
+                with_reconnect(mailbox, lambda: mailbox.wait(imap.folder, imap.idle_seconds))
 
     @app.command()
     def triage(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
         """List messages that could not be matched to a request."""
-        rows = [d for d in inbox.MailIndex(load_app(ctx)).all() if d.get("status") == "triage"]
+        rows = [m.as_dict() for m in inbox.triage(load_app(ctx))]
         if as_json:
-            print_json([{"id": d["sha256"][:12], "from": d.get("from"), "subject": d.get("subject"),
-                         "kind": d.get("kind"), "why": d.get("match"),
-                         "received": d.get("received")} for d in rows])
+            print_json(rows)
             return
         if not rows:
             typer.echo("triage is empty")
         for d in rows:
-            console.print(f"{d['sha256'][:12]}  {d.get('received', '')[:10]}  {d.get('kind')}  "
-                          f"{d.get('from')}  {d.get('subject')!r}\n    why: {d.get('match')}")
+            kind = d["kind"] if not d["error"] else f"unreadable ({d['error']})"
+            console.print(f"{d['id']}  {d['received'][:10]}  {kind}  {d['from']}  "
+                          f"{d['subject']!r}\n    why: {d['why']}", markup=False)
         if rows:
             typer.echo("file one with: foibot assign ID REFERENCE")
 

@@ -6,8 +6,8 @@ from typing import Optional
 
 import typer
 
-from foibot.letters import batch as batch_mod
 from foibot.cli.common import load_app
+from foibot.letters import batch as batch_mod
 
 
 def register(app: typer.Typer) -> None:

@@ -7,10 +7,10 @@ from typing import Optional
 
 import typer
 
-from foibot.letters import followup
 from foibot.cli.common import load_app, read_text
 from foibot.errors import UsageError
-from foibot.events import RECORDABLE
+from foibot.letters import followup
+from foibot.model import RECORDABLE
 from foibot.rules.classify import KINDS
 from foibot.timeutil import parse_when, today
 

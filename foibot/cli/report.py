@@ -7,12 +7,11 @@ from pathlib import Path
 
 import typer
 
-from foibot.rules import answers
-from foibot.views import export
-from foibot.views import report
 from foibot.cli.common import load_app, print_json
-from foibot.cli.status import campaign_name
 from foibot.errors import UsageError
+from foibot.rules import answers
+from foibot.views import export, report
+from foibot.views.board import campaign_name
 
 
 def register(app: typer.Typer) -> None:

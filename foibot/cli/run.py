@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from foibot.service import notify
-from foibot.service import schedule as scheduler
 from foibot.cli.common import load_app
 from foibot.errors import ConfigError
+from foibot.service import notify, runner
 
 
 def register(app: typer.Typer) -> None:
@@ -23,17 +22,16 @@ def register(app: typer.Typer) -> None:
         One service per state dir; SIGTERM or Ctrl-C lets the running job finish, then exits.
         """
         a = load_app(ctx)
-        scheduler.check(a)
-        log = scheduler.Log(clock=a.now, as_json=log_json)
+        log = runner.Log(clock=a.now, as_json=log_json)
         try:
-            with scheduler.instance(a):
+            with runner.instance(a):
                 if once:
-                    results = scheduler.once_with_signals(a, log=log)
+                    results = runner.once_with_signals(a, log=log)
                     if any(r.status == "error" for r in results):
                         raise typer.Exit(1)
                     return
-                scheduler.Service(a, log=log).serve()
-        except scheduler.AlreadyRunning as exc:
+                runner.Service(a, log=log).serve()
+        except runner.AlreadyRunning as exc:
             typer.echo(f"foibot run: {exc}", err=True)
             raise typer.Exit(1) from None
 

@@ -7,8 +7,8 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from foibot.letters import batch as batch_mod
 from foibot.cli.common import err_console, load_app, print_json
+from foibot.letters import batch as batch_mod
 
 
 def register(app: typer.Typer) -> None:

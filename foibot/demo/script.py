@@ -24,12 +24,12 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Callable, Sequence
 
-from foibot.rules import clock
+from foibot.app import App
+from foibot.letters.followup import original
 from foibot.mail import inbox
 from foibot.mail.imap import Mailbox
-from foibot.app import App
-from foibot.campaign import Request
-from foibot.letters.followup import original
+from foibot.model import Request
+from foibot.rules import clock
 from foibot.rules.status import Board
 from foibot.timeutil import LONDON, pinned_now
 

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from foibot.letters import render as letters_mod
 from foibot.app import App
-from foibot.campaign import Campaign, Request
 from foibot.errors import UsageError
+from foibot.letters import render as letters_mod
 from foibot.letters.render import Letters
-from foibot.mail.outbox import (
-    Outgoing, Report, build_message, letter_state, message_bytes,
-)
+from foibot.mail.outbox import Outgoing, Report
+from foibot.mail.smtp import build_message, message_bytes
+from foibot.model import Campaign, Request
+from foibot.rules.letter_state import letter_state
 from foibot.store import atomic_write_bytes
 from foibot.timeutil import london_date
 
@@ -61,7 +61,7 @@ def request_letters(app: App, name: str, *, force: str | None = None) -> Batch:
 
 def dry_run(app: App, batch: Batch) -> Path:
     """Write the exact messages as .eml files under the state dir; connect to nothing."""
-    folder = app.store.root / "dry-run" / batch.campaign.name
+    folder = app.store.dry_run_dir(batch.campaign.name)
     for out in batch.letters:
         atomic_write_bytes(folder / f"{out.request.force.id}.eml", message_bytes(out.message))
     return folder
@@ -74,18 +74,18 @@ def send(
     resend_uncertain: bool = False,
     progress: Callable[[Outgoing, str], None] | None = None,
 ) -> Report:
-    pending = [o for o in batch.letters
-               if letter_state(o.request, o.key).state not in ("sent", "failed")]
     report = Report()
+    pending = []
     for out in batch.letters:
-        if out not in pending:
-            st = letter_state(out.request, out.key)
+        st = letter_state(out.request, out.key)
+        if st.state in ("sent", "failed"):
             report.skipped.append((out.request.reference, f"already {st.state}"))
+        else:
+            pending.append(out)
     if pending:
         with app.outbox(batch.campaign.name) as outbox:
-            sub = outbox.send_all(pending, resend_uncertain=resend_uncertain, progress=progress)
-        for name in ("sent", "failed", "deferred", "uncertain", "skipped"):
-            getattr(report, name).extend(getattr(sub, name))
+            report.merge(outbox.send_all(pending, resend_uncertain=resend_uncertain,
+                                         progress=progress))
     for request in batch.unreachable:
         report.failed.append((request.reference, f"{request.force.name}: no known FOI address"))
     return report

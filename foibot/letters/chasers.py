@@ -1,7 +1,7 @@
 """Carrying out the chase policy: chasers sent, reviews and complaints drafted.
 
 ``run_chase`` is what ``foibot chase`` and the scheduler call. For each request it asks the pure
-policy (:mod:`foibot.chase`) what to do today, then:
+policy (:mod:`foibot.rules.policy`) what to do today, then:
 
 - sends chasers through the exactly-once outbox (letter keys ``chaser-1``, ``chaser-2``, ...),
   with the decision taken again under the state lock just before the letter is claimed, so a
@@ -17,47 +17,28 @@ correspondence attached, since both regulators ask for them.
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from email.message import EmailMessage
-from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 
-from foibot.rules import policy as chase
-from foibot.rules import clock
-from foibot.letters import followup
 from foibot.app import App
-from foibot.campaign import Request
-from foibot.rules.policy import ChasePolicy, Decision
-from foibot.errors import MailError, StateError, UsageError
-from foibot.events import Event
+from foibot.errors import MailError, UsageError
+from foibot.letters import followup
+from foibot.letters.drafts import editable, latest_draft
+from foibot.letters.regulators import REGULATORS, attach_correspondence
 from foibot.letters.render import long_date
-from foibot.mail.outbox import Outgoing, Report, letter_state, message_bytes
-from foibot.rules.status import RequestStatus, answered_since, derive, replies
+from foibot.mail.outbox import Outgoing, Report
+from foibot.mail.smtp import message_bytes
+from foibot.model import Event, Request
+from foibot.rules import clock
+from foibot.rules import policy as chase
+from foibot.rules.letter_state import letter_state
+from foibot.rules.policy import Decision
+from foibot.rules.status import RequestStatus, derive, replies
+from foibot.settings import ChaseSettings
 from foibot.store import atomic_write_bytes
-from foibot.timeutil import LONDON, london_date
-
-
-@dataclass(frozen=True)
-class Regulator:
-    key: str
-    name: str
-    address: str
-
-
-# The addresses below are the regulators' published general addresses as foibot knows them;
-# check them before sending: the ICO takes FOI complaints mostly through its online form
-# (ico.org.uk/make-a-complaint), and the Scottish Information Commissioner's website has moved
-# from itspublicknowledge.info to foi.scot. A draft can be edited before it is sent.
-REGULATORS = {
-    "ico": Regulator("ico", "Information Commissioner's Office", "casework@ico.org.uk"),
-    "sic": Regulator("sic", "Scottish Information Commissioner",
-                     "enquiries@itspublicknowledge.info"),
-}
+from foibot.timeutil import london_date
 
 RESULTS = ("none", "planned", "sent", "drafted", "skipped", "failed", "deferred", "uncertain")
 
@@ -98,14 +79,6 @@ class ChaseOutcome:
         return f"{text} ({self.detail})" if self.detail else text
 
 
-def policy(app: App) -> ChasePolicy:
-    return ChasePolicy.from_config(app.config.section("chase"))
-
-
-def draft_path(app: App, campaign: str, reference: str, key: str) -> Path:
-    return app.store.root / "drafts" / campaign / f"{reference}.{key}.eml"
-
-
 # --- the run ---------------------------------------------------------------------------------
 def run_chase(app: App, campaign: str | None = None, *, send: bool) -> list[ChaseOutcome]:
     """Decide, for every request of ``campaign`` (None: every campaign), what to do today; with
@@ -113,14 +86,14 @@ def run_chase(app: App, campaign: str | None = None, *, send: bool) -> list[Chas
     filter on ``.acted`` for what changed)."""
     names = [campaign] if campaign else app.campaigns.names()
     today = london_date(app.now())
-    pol = policy(app)
+    pol = app.config.chase
     outcomes: list[ChaseOutcome] = []
     for name in names:
         outcomes += _run_campaign(app, name, today, pol, send=send)
     return outcomes
 
 
-def _run_campaign(app: App, name: str, today: date, pol: ChasePolicy, *,
+def _run_campaign(app: App, name: str, today: date, pol: ChaseSettings, *,
                   send: bool) -> list[ChaseOutcome]:
     requests = app.campaigns.requests(name)
     planned = [(r, d) for r in requests for d in chase.plan(r, today, pol)]
@@ -145,7 +118,7 @@ def _run_campaign(app: App, name: str, today: date, pol: ChasePolicy, *,
             for r, d in planned]
 
 
-def still_due(today: date, pol: ChasePolicy) -> Callable[[Request, Outgoing], str | None]:
+def still_due(today: date, pol: ChaseSettings) -> Callable[[Request, Outgoing], str | None]:
     """The decision taken again on the request as it is under the lock: None if the letter is
     still due, else why not (answered meanwhile, sent by another process, ...)."""
 
@@ -181,7 +154,7 @@ def _send(app: App, name: str, letters: list[tuple[Decision, Outgoing]],
 
 # --- letters ---------------------------------------------------------------------------------
 def _outgoing(app: App, request: Request, decision: Decision, today: date,
-              pol: ChasePolicy) -> Outgoing:
+              pol: ChaseSettings) -> Outgoing:
     assert decision.kind is not None and decision.key is not None
     status = derive(request, today)
     extra = letter_context(request, status, decision, pol, today)
@@ -193,12 +166,12 @@ def _outgoing(app: App, request: Request, decision: Decision, today: date,
     # a letter to the regulator starts its own conversation
     del message["In-Reply-To"]
     del message["References"]
-    _attach_correspondence(app, request, message)
+    attach_correspondence(app, request, message)
     return Outgoing(request, decision.key, message)
 
 
 def letter_context(request: Request, status: RequestStatus, decision: Decision,
-                   pol: ChasePolicy, today: date) -> dict[str, Any]:
+                   pol: ChaseSettings, today: date) -> dict[str, Any]:
     """What the chaser, review, ico and sic templates can use beyond ``followup.build``'s."""
     events = request.events
     sent = {e.data.get("key"): london_date(e.at) for e in events if e.type == "sent"}
@@ -244,42 +217,28 @@ def _and(items: list[str]) -> str:
         if items else ""
 
 
-def _attach_correspondence(app: App, request: Request, message: EmailMessage) -> None:
-    """Attach our letters as sent and the force's replies, oldest first, as the regulators ask
-    for copies of the whole correspondence."""
-    sent_ids = {e.data.get("message_id") for e in request.events if e.type == "sent"}
-    parts: list[tuple[str, Path]] = []
-    for event in request.events:
-        if event.type == "sending" and event.data.get("message_id") in sent_ids and \
-                event.data.get("path"):
-            parts.append((f"{event.data.get('key')}-{london_date(event.at)}.eml",
-                          app.store.resolve(event.data["path"])))
-        elif event.type == "reply" and event.data.get("message") and \
-                event.data.get("kind") not in ("auto_reply", "bounce"):
-            parts.append((f"reply-{london_date(event.at)}-{event.seq}.eml",
-                          app.store.raw_mail_path(event.data["message"])))
-    for filename, path in parts:
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            continue  # a copy is a courtesy; the letter says what happened in any case
-        part = email.message_from_bytes(raw, policy=email.policy.default)
-        message.add_attachment(part, filename=filename)
+def contest(app: App, reference: str, note: str = "") -> Event:
+    """Record that the user contests the latest answer (or review outcome): the next run
+    drafts an internal review request (or a complaint to the regulator)."""
+    request = app.campaigns.find(reference)
+    if letter_state(request, "request").state != "sent":
+        raise UsageError(f"{request.reference}: the request was never sent; nothing to contest")
+    return app.campaigns.append_one(request.campaign, request.reference, "contest",
+                                    {"note": note}, now=app.now())
 
 
-# --- drafts ----------------------------------------------------------------------------------
 def _write_draft(app: App, name: str, out: Outgoing, decision: Decision,
-                 guard: Callable[[Request, Outgoing], str | None]) -> ChaseOutcome:
+                guard: Callable[[Request, Outgoing], str | None]) -> ChaseOutcome:
     """Write the draft and its ``draft`` event in one locked step, once per key."""
     ref, key = out.request.reference, out.key
-    path = draft_path(app, name, ref, key)
+    path = app.store.draft_path(name, ref, key)
     verdict: list[ChaseOutcome] = []
     message = out.message
     del message["Message-ID"]  # the outbox gives it one when it is sent
 
-    def decide(requests: list[Request]) -> list[tuple[str, str, dict[str, Any]]]:
-        current = next(r for r in requests if r.reference == ref)
-        earlier = _latest_draft(current, key)
+    def decide(view: Any) -> list[tuple[str, str, dict[str, Any]]]:
+        current = view.get(ref)
+        earlier = latest_draft(current, key)
         if earlier is not None:
             verdict.append(ChaseOutcome(name, decision, "skipped",
                                         f"already drafted on {london_date(earlier.at)}",
@@ -289,7 +248,7 @@ def _write_draft(app: App, name: str, out: Outgoing, decision: Decision,
         if why:
             verdict.append(ChaseOutcome(name, decision, "skipped", f"not drafted: {why}"))
             return []
-        atomic_write_bytes(path, message_bytes(_editable(message)))
+        atomic_write_bytes(path, message_bytes(editable(message)))
         verdict.append(ChaseOutcome(name, decision, "drafted", str(path), str(path)))
         return [(ref, "draft", {"key": key, "kind": decision.kind,
                                 "path": app.store.relative(path),
@@ -297,116 +256,3 @@ def _write_draft(app: App, name: str, out: Outgoing, decision: Decision,
 
     app.campaigns.transact(name, decide, now=app.now())
     return verdict[0]
-
-
-def _editable(message: EmailMessage) -> EmailMessage:
-    """The letter's text as plain UTF-8 (not quoted-printable), so the draft reads and edits
-    as text in any editor; :func:`send_draft` encodes it for the wire again."""
-    part = message.get_body(("plain",))
-    if isinstance(part, EmailMessage):
-        text = part.get_content()
-        if all(len(line.encode("utf-8")) <= 990 for line in text.splitlines()):
-            part.set_content(text, cte="8bit")
-    return message
-
-
-def _for_the_wire(message: EmailMessage) -> EmailMessage:
-    part = message.get_body(("plain",))
-    if isinstance(part, EmailMessage):
-        part.set_content(part.get_content())  # 7bit or quoted-printable, as for every letter
-    subject = " ".join(str(message["Subject"] or "").split())
-    del message["Subject"]
-    message["Subject"] = subject
-    return message
-
-
-def _latest_draft(request: Request, key: str) -> Event | None:
-    return next((e for e in reversed(request.events)
-                 if e.type == "draft" and e.data.get("key") == key), None)
-
-
-@dataclass(frozen=True)
-class Draft:
-    campaign: str
-    reference: str
-    force: str
-    force_name: str
-    key: str
-    kind: str
-    subject: str
-    to: str
-    path: str
-    drafted: date
-    letter: str          # the letter's state in the outbox: unsent, sending, uncertain, ...
-    request_state: str   # where the request stands now (a review draft may be overtaken)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "drafted": self.drafted.isoformat()}
-
-
-def list_drafts(app: App, *, include_sent: bool = False) -> list[Draft]:
-    """Drafts not yet sent, oldest first."""
-    today = london_date(app.now())
-    found: list[Draft] = []
-    for name in app.campaigns.names():
-        for request in app.campaigns.requests(name):
-            keys = dict.fromkeys(e.data.get("key") for e in request.events if e.type == "draft")
-            if not keys:
-                continue
-            state = derive(request, today).state
-            for key in keys:
-                event = _latest_draft(request, str(key))
-                assert event is not None
-                letter = letter_state(request, str(key)).state
-                if letter == "sent" and not include_sent:
-                    continue
-                found.append(Draft(name, request.reference, request.force.id,
-                                   request.force.name, str(key), event.data.get("kind", ""),
-                                   event.data.get("subject", ""), event.data.get("to", ""),
-                                   str(app.store.resolve(event.data.get("path", ""))),
-                                   london_date(event.at), letter,
-                                   state))
-    return sorted(found, key=lambda d: (d.drafted, d.campaign, d.reference))
-
-
-def send_draft(app: App, reference: str, key: str, *, anyway: bool = False) -> Report:
-    """Send a draft as it is on disk now (the user may have edited it), exactly once."""
-    out = draft_letter(app, reference, key, anyway=anyway)
-    return followup.send(app, out.request.campaign, [out])
-
-
-def draft_letter(app: App, reference: str, key: str, *, anyway: bool = False) -> Outgoing:
-    """The draft as it would go now. A draft the force has overtaken (it answered after the
-    draft was written) is refused unless ``anyway``: a review of a silence that ended would
-    only confuse."""
-    request = app.campaigns.find(reference)
-    draft = _latest_draft(request, key)
-    if draft is None:
-        keys = sorted({str(e.data.get("key")) for e in request.events if e.type == "draft"})
-        have = f"drafts: {', '.join(keys)}" if keys else "it has no drafts"
-        raise UsageError(f"{request.reference}: no {key!r} draft ({have})")
-    path = app.store.resolve(draft.data["path"])
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise StateError(f"{path}: cannot read the draft: {exc.strerror}") from None
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    if not message["To"]:
-        raise UsageError(f"{path}: the draft has no To: address")
-    if not anyway and answered_since(request.events, draft.seq):
-        raise UsageError(f"{request.reference}: the force has answered since this draft was "
-                         f"written; check it, then send with --anyway if it still stands")
-    del message["Date"]
-    message["Date"] = format_datetime(app.now().astimezone(LONDON))
-    return Outgoing(request, key, _for_the_wire(message))
-
-
-def contest(app: App, reference: str, note: str = "") -> Event:
-    """Record that the user contests the latest answer (or review outcome): the next run
-    drafts an internal review request (or a complaint to the regulator)."""
-    request = app.campaigns.find(reference)
-    if letter_state(request, "request").state != "sent":
-        raise UsageError(f"{request.reference}: the request was never sent; nothing to contest")
-    return app.campaigns.append_one(request.campaign, request.reference, "contest",
-                                    {"note": note}, now=app.now())

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from foibot.letters import render as letters_mod
 from foibot.app import App
-from foibot.campaign import Request
 from foibot.errors import UsageError
+from foibot.letters import render as letters_mod
 from foibot.letters.render import Letters
-from foibot.mail.outbox import Outgoing, Report, build_message
+from foibot.mail.outbox import Outgoing, Report
+from foibot.mail.smtp import build_message
+from foibot.model import Request
 from foibot.rules.status import derive, replies
 from foibot.timeutil import london_date
 

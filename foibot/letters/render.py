@@ -17,9 +17,9 @@ from typing import Any, Mapping
 
 import jinja2
 
-from foibot.settings import Sender
 from foibot.errors import TemplateError
 from foibot.registry import ACTS, Force
+from foibot.settings import Sender
 
 SHORT_ACTS = {"foia": "FOIA 2000", "foisa": "FOISA 2002"}
 LETTER_KINDS = ("request", "chaser", "clarify", "review", "ico", "sic")

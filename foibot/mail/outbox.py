@@ -2,88 +2,58 @@
 
 Exactly once, in the face of crashes and concurrent processes, comes from the event log:
 
-1. Under the state lock, check the letter's key (``request``, ``chaser-1``, ``review``, ...) has
-   no ``sending`` event without a failure after it; write the exact message bytes to
-   ``outbox/<campaign>/`` and append ``sending`` (with the Message-ID) — durably, before any
+1. Under the state lock, check each letter's key (``request``, ``chaser-1``, ``review``, ...)
+   has no ``sending`` event without a failure after it; write the exact message bytes to the
+   campaign's letter pack and append ``sending`` (with the Message-ID) — durably, before any
    byte goes to the SMTP server.
 2. Run the SMTP transaction.
 3. Append ``sent`` (with the server's reply) or ``send_failed`` (permanent or temporary).
 
-A crash between 1 and 3 leaves the letter *uncertain*: it is reported and sent again only on
-request (``--resend-uncertain``), with the same bytes and Message-ID so the force's mail system
-can recognise a duplicate. A disconnection before the DATA command is safe to retry; one during
-DATA is uncertain, because the server may have accepted the message.
+Letters are claimed and recorded in small groups (:data:`GROUP`): one fsync for a group's
+bytes, one for its intents and one for its results, instead of three per letter. A crash
+between 1 and 3 leaves at most one group's letters *uncertain*: reported, and sent again only
+on request (``--resend-uncertain``) with the same bytes and Message-ID so the force's mail
+system can recognise a duplicate; with a Sent folder configured, the next poll settles them by
+finding their Message-IDs there. A disconnection before DATA is safe to retry; one during DATA
+is uncertain, because the server may have accepted the message.
+
+Ctrl-C (SIGINT) is honoured between SMTP transactions: what was sent is recorded, the letters
+claimed but never handed to the server are released (recorded as not sent, so the next run
+sends them), and :class:`Interrupted` carries the report.
 """
 
 from __future__ import annotations
 
-import email.policy
 import os
-import smtplib
 import socket
-import ssl
 import time
-import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
-from typing import Callable, Iterable, Protocol, Sequence
+from typing import Any
 
-from foibot.campaign import Campaigns, Request
-from foibot.settings import Sender, Server
-from foibot.errors import MailError
-from foibot.events import Event
-from foibot.store import atomic_write_bytes
-from foibot.timeutil import LONDON
+from foibot.errors import FoibotError, MailError
+from foibot.mail.smtp import SendResult, Transport, message_bytes, new_message_id
+from foibot.model import Request
+from foibot.rules.letter_state import LetterState, letter_state
+from foibot.settings import Sender
+from foibot.store import CampaignView, Store
 
 HOSTNAME = socket.gethostname()
+GROUP = 16
+"""Letters claimed (and results recorded) per group: the most a crash can leave uncertain."""
+FLUSH_SECONDS = 1.0
+"""Results are recorded at least this often, so a slow (rate-limited) group is not held."""
+
+Guard = Callable[[Request, "Outgoing"], "str | None"]
 
 
-# --- what a letter's events say ---------------------------------------------------------------
-@dataclass(frozen=True)
-class LetterState:
-    """Where one letter (a request's letter key) stands, from the events."""
-
-    state: str                     # unsent | sending | uncertain | sent | failed | deferred
-    message_id: str | None = None
-    path: str | None = None
-    detail: str | None = None
-    attempts: int = 0
-
-
-def letter_state(request: Request, key: str) -> LetterState:
-    """Replay the events of one letter. A bounce of the request letter counts as a failure;
-    an ``address_changed`` after a failure makes the letter sendable again."""
-    state, message_id, path, detail, attempts = "unsent", None, None, None, 0
-    sending: Event | None = None
-    for event in request.events:
-        bounced = (event.type == "reply" and event.data.get("kind") == "bounce"
-                   and key == "request" and state == "sent")
-        if bounced:
-            state, detail = "failed", event.data.get("bounce_reason") or "bounced"
-        elif event.type == "address_changed" and state == "failed":
-            state = "unsent"
-        elif event.data.get("key") != key:
-            continue
-        elif event.type == "sending":
-            state, sending = "sending", event
-            message_id, path = event.data.get("message_id"), event.data.get("path")
-            attempts += 1
-        elif event.type == "sent":
-            state, detail = "sent", event.data.get("response")
-        elif event.type == "send_failed":
-            state = "failed" if event.data.get("permanent") else "deferred"
-            detail = event.data.get("response")
-    if state == "sending" and sending is not None:
-        state = "sending" if _alive(sending) else "uncertain"
-    return LetterState(state, message_id, path, detail, attempts)
-
-
-def _alive(event: Event) -> bool:
-    """Is the process that wrote this ``sending`` event still running on this host?"""
-    pid = event.data.get("pid")
-    if event.data.get("host") != HOSTNAME or not isinstance(pid, int) or pid == os.getpid():
+# --- the edge: which pending letters are really being sent -----------------------------------
+def alive(state: LetterState) -> bool:
+    """Is the process that wrote this pending intent still running on this host?"""
+    pid = state.pid
+    if state.host != HOSTNAME or not isinstance(pid, int) or pid == os.getpid():
         return False
     try:
         os.kill(pid, 0)
@@ -94,155 +64,27 @@ def _alive(event: Event) -> bool:
     return True
 
 
-# --- building messages ------------------------------------------------------------------------
-def new_message_id(sender: Sender, reference: str, key: str) -> str:
-    return f"<foibot.{reference}.{key}.{uuid.uuid4().hex[:12]}@{sender.domain}>"
+def in_flight(requests: Iterable[Request]) -> frozenset[str]:
+    """Message-IDs of the pending letters a live process is sending now (for the board)."""
+    found = set()
+    for request in requests:
+        for event in request.events:
+            if event.type == "sending":
+                st = letter_state(request, str(event.data.get("key")))
+                if st.state == "pending" and st.message_id and alive(st):
+                    found.add(st.message_id)
+    return frozenset(found)
 
 
-def build_message(
-    *,
-    sender: Sender,
-    to: str,
-    subject: str,
-    body: str,
-    reference: str,
-    message_id: str,
-    date: datetime,
-    in_reply_to: str | None = None,
-    references: Sequence[str] = (),
-) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = f"{sender.name} <{sender.address}>"
-    msg["To"] = to
-    reply_to = sender.reply_address(reference)
-    if reply_to:
-        msg["Reply-To"] = f"{sender.name} <{reply_to}>"
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(date.astimezone(LONDON))
-    msg["Message-ID"] = message_id
-    if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to
-    if references:
-        msg["References"] = " ".join(references)
-    msg["X-Foibot-Reference"] = reference
-    msg.set_content(body)
-    return msg
+def effective(state: LetterState) -> str:
+    """A letter's state as the sender sees it: ``pending`` split into ``sending`` (a live
+    process has it) and ``uncertain`` (a crash interrupted it)."""
+    if state.state == "pending":
+        return "sending" if alive(state) else "uncertain"
+    return state.state
 
 
-def message_bytes(msg: EmailMessage) -> bytes:
-    """The exact bytes that go on the wire (CRLF line endings, as SMTP requires)."""
-    return msg.as_bytes(policy=email.policy.SMTP)
-
-
-# --- the SMTP seam ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SendResult:
-    ok: bool
-    permanent: bool = False
-    uncertain: bool = False
-    code: int | None = None
-    response: str = ""
-
-
-class Transport(Protocol):
-    def send(self, from_addr: str, to_addr: str, raw: bytes) -> SendResult: ...
-    def close(self) -> None: ...
-
-
-class SmtpTransport:
-    """One SMTP connection reused across a batch, reopened when the server drops it."""
-
-    def __init__(self, server: Server) -> None:
-        self.server = server
-        self._smtp: smtplib.SMTP | None = None
-
-    def connect(self) -> None:
-        if self._smtp is not None:
-            return
-        s = self.server
-        try:
-            if s.security == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout_seconds,
-                    context=ssl.create_default_context())
-            else:
-                smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
-                if s.security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
-            smtp.ehlo_or_helo_if_needed()
-            password = s.password()
-            if s.username and password is not None:
-                smtp.login(s.username, password)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise MailError(f"SMTP {s.host}:{s.port}: login refused ({exc.smtp_code})") from None
-        except (OSError, smtplib.SMTPException) as exc:
-            raise MailError(f"SMTP {s.host}:{s.port}: cannot connect: {_reason(exc)}") from None
-        self._smtp = smtp
-
-    def close(self) -> None:
-        if self._smtp is not None:
-            try:
-                self._smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
-            self._smtp = None
-
-    def _drop(self) -> None:
-        if self._smtp is not None:
-            try:
-                self._smtp.close()
-            except OSError:
-                pass
-        self._smtp = None
-
-    def send(self, from_addr: str, to_addr: str, raw: bytes) -> SendResult:
-        """One SMTP transaction, phase by phase, so a failure says whether mail may have gone."""
-        self.connect()
-        smtp = self._smtp
-        assert smtp is not None
-        try:
-            code, resp = smtp.mail(from_addr)
-            if code != 250:
-                smtp.rset()
-                if 500 <= code < 600:
-                    # the sender is refused: no letter of this batch can go
-                    raise MailError(f"SMTP {self.server.host}: sender {from_addr} refused: "
-                                    f"{_text(code, resp)}")
-                return _failure(code, resp)
-            code, resp = smtp.rcpt(to_addr)
-            if code not in (250, 251):
-                smtp.rset()
-                return _failure(code, resp)
-        except (OSError, smtplib.SMTPServerDisconnected) as exc:
-            self._drop()
-            return SendResult(False, code=None, response=f"connection lost: {_reason(exc)}")
-        try:
-            code, resp = smtp.data(raw)
-            if code != 250:
-                return _failure(code, resp)
-        except smtplib.SMTPDataError as exc:
-            return _failure(exc.smtp_code, exc.smtp_error)
-        except (OSError, smtplib.SMTPServerDisconnected) as exc:
-            self._drop()
-            return SendResult(False, uncertain=True,
-                              response=f"connection lost during DATA: {_reason(exc)}")
-        return SendResult(True, code=code, response=_text(code, resp))
-
-
-def _text(code: int, resp: bytes | str) -> str:
-    msg = resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
-    return f"{code} {msg}".strip()
-
-
-def _failure(code: int, resp: bytes | str) -> SendResult:
-    return SendResult(False, permanent=500 <= code < 600, code=code, response=_text(code, resp))
-
-
-def _reason(exc: BaseException) -> str:
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-
-
-# --- the outbox -------------------------------------------------------------------------------
+# --- letters and reports ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Outgoing:
     """A letter ready to go: where it belongs and its exact message."""
@@ -263,6 +105,7 @@ class Report:
     deferred: list[tuple[str, str]] = field(default_factory=list)
     uncertain: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    not_sent: list[str] = field(default_factory=list)   # left for the next run (interrupted)
 
     def summary(self) -> str:
         line = f"sent {len(self.sent)}, failed {len(self.failed)}, skipped {len(self.skipped)}"
@@ -272,13 +115,39 @@ class Report:
             line += f", uncertain {len(self.uncertain)}"
         return line
 
+    def merge(self, other: "Report") -> None:
+        for name in ("sent", "failed", "deferred", "uncertain", "skipped", "not_sent"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+class Interrupted(FoibotError):
+    """Sending stopped on Ctrl-C; everything sent is recorded and nothing is lost."""
+
+    exit_code = 130
+
+    def __init__(self, report: Report) -> None:
+        uncertain = len(report.uncertain)
+        super().__init__(
+            f"interrupted: {len(report.sent)} sent, {uncertain} uncertain, "
+            f"{len(report.not_sent)} not sent; run foibot send again"
+            + (" (with --resend-uncertain once you have checked the uncertain ones)"
+               if uncertain else ""))
+        self.report = report
+
+
+@dataclass
+class _Claim:
+    out: Outgoing
+    raw: bytes
+    message_id: str
+
 
 class Outbox:
     """Sends letters of one campaign through a transport, recording each step as events."""
 
     def __init__(
         self,
-        campaigns: Campaigns,
+        store: Store,
         campaign: str,
         sender: Sender,
         transport: Transport,
@@ -288,12 +157,14 @@ class Outbox:
         backoff_seconds: float = 2.0,
         rate_per_minute: float = 0,
         sleep: Callable[[float], None] = time.sleep,
-        guard: Callable[[Request, "Outgoing"], str | None] | None = None,
+        guard: Guard | None = None,
+        group: int = GROUP,
     ) -> None:
         """``guard(request, letter)``, if given, runs under the lock with the request as it is
         now and returns why the letter must not go after all (None: send it), so a decision
         taken before the lock (a chaser) is checked again where no other process can act."""
-        self.campaigns = campaigns
+        self.store = store
+        self.campaigns = store.campaigns
         self.campaign = campaign
         self.sender = sender
         self.transport = transport
@@ -303,98 +174,161 @@ class Outbox:
         self.interval = 60.0 / rate_per_minute if rate_per_minute else 0.0
         self.sleep = sleep
         self.guard = guard
+        self.group = max(1, group)
         self._last_send = 0.0
 
-    def send_all(
-        self,
-        letters: Iterable[Outgoing],
-        *,
-        resend_uncertain: bool = False,
-        progress: Callable[[Outgoing, str], None] | None = None,
-    ) -> Report:
+    def send_all(self, letters: Iterable[Outgoing], *, resend_uncertain: bool = False,
+                 progress: Callable[[Outgoing, str], None] | None = None) -> Report:
+        """Send every letter that is due, in groups; raises :class:`Interrupted` on Ctrl-C
+        after recording everything."""
         report = Report()
-        for out in letters:
-            outcome = self.send_one(out, resend_uncertain=resend_uncertain, report=report)
-            if progress:
-                progress(out, outcome)
+        letters = list(letters)
+        for start in range(0, len(letters), self.group):
+            chunk = letters[start:start + self.group]
+            try:
+                self._send_group(chunk, resend_uncertain, report, progress)
+            except KeyboardInterrupt:
+                report.not_sent += [o.request.reference for o in letters[start + self.group:]]
+                raise Interrupted(report) from None
         return report
 
     def send_one(self, out: Outgoing, *, resend_uncertain: bool, report: Report) -> str:
-        ref, key = out.request.reference, out.key
-        claimed = self._claim(out, resend_uncertain)
-        if isinstance(claimed, str):
-            bucket = report.uncertain if claimed.startswith("uncertain") else report.skipped
-            bucket.append((ref, claimed))
-            return "skipped"
-        raw, message_id, path = claimed
-        result = self._deliver(out.to, raw)
-        now = self.clock()
+        """Send one letter; returns what became of it (sent, failed, deferred, uncertain,
+        skipped)."""
+        outcome: list[str] = []
+        self._send_group([out], resend_uncertain, report,
+                         lambda _, result: outcome.append(result))
+        return outcome[0] if outcome else "skipped"
+
+    # --- one group: claim, deliver, record ----------------------------------------------
+    def _send_group(self, letters: list[Outgoing], resend_uncertain: bool, report: Report,
+                    progress: Callable[[Outgoing, str], None] | None) -> None:
+        # The transport connects before any intent is recorded: a dead server changes nothing.
+        connect = getattr(self.transport, "connect", None)
+        if connect:
+            connect()
+        claims = self._claim(letters, resend_uncertain, report, progress)
+        results: list[tuple[str, str, dict[str, Any]]] = []
+        last_flush = time.monotonic()
+        position = 0                       # the claim being sent, or the next to send
+        try:
+            for position, claim in enumerate(claims):
+                result = self._deliver(claim.out.to, claim.raw)
+                outcome = self._outcome(claim, result, results, report)
+                if progress:
+                    progress(claim.out, outcome)
+                if results and time.monotonic() - last_flush > FLUSH_SECONDS:
+                    self._record(results)
+                    results, last_flush = [], time.monotonic()
+            position = len(claims)
+        except KeyboardInterrupt:
+            # The letter in flight when Ctrl-C came may or may not have reached the server:
+            # it stays pending (uncertain). Letters claimed but never tried are released.
+            recorded = {(ref, data["key"]) for ref, _, data in results}
+            for index, claim in enumerate(claims[position:], start=position):
+                ref = claim.out.request.reference
+                if (ref, claim.out.key) in recorded or ref in report.sent:
+                    continue
+                if index == position:
+                    report.uncertain.append((ref, "interrupted during the SMTP transaction"))
+                    continue
+                results.append((ref, "send_failed",
+                                {"key": claim.out.key, "message_id": claim.message_id,
+                                 "to": claim.out.to, "permanent": False, "code": None,
+                                 "response": "not sent: interrupted before its turn"}))
+                report.not_sent.append(ref)
+            self._record(results)
+            raise
+        self._record(results)
+
+    def _outcome(self, claim: _Claim, result: SendResult,
+                 results: list[tuple[str, str, dict[str, Any]]], report: Report) -> str:
+        ref, key = claim.out.request.reference, claim.out.key
         if result.ok:
-            self.campaigns.append_one(self.campaign, ref, "sent",
-                                      {"key": key, "message_id": message_id,
-                                       "response": result.response}, now=now)
+            results.append((ref, "sent", {"key": key, "message_id": claim.message_id,
+                                          "response": result.response}))
             report.sent.append(ref)
             return "sent"
         if result.uncertain:
             report.uncertain.append((ref, result.response))
             return "uncertain"
-        self.campaigns.append_one(self.campaign, ref, "send_failed",
-                                  {"key": key, "message_id": message_id, "to": out.to,
-                                   "permanent": result.permanent, "code": result.code,
-                                   "response": result.response}, now=now)
+        results.append((ref, "send_failed",
+                        {"key": key, "message_id": claim.message_id, "to": claim.out.to,
+                         "permanent": result.permanent, "code": result.code,
+                         "response": result.response}))
         (report.failed if result.permanent else report.deferred).append((ref, result.response))
         return "failed" if result.permanent else "deferred"
 
-    def _claim(self, out: Outgoing, resend_uncertain: bool) -> tuple[bytes, str, str] | str:
-        """Record the intent to send, under the lock; or say why this letter is not sent."""
-        ref, key = out.request.reference, out.key
-        verdict: list[tuple[bytes, str, str] | str] = []
+    def _record(self, results: list[tuple[str, str, dict[str, Any]]]) -> None:
+        if results:
+            self.campaigns.append(self.campaign, results, now=self.clock())
 
-        def decide(requests: list[Request]) -> list[tuple[str, str, dict]]:
-            current = next(r for r in requests if r.reference == ref)
-            st = letter_state(current, key)
-            if st.state == "sent":
-                verdict.append("already sent")
-                return []
-            if st.state == "failed":
-                verdict.append(f"rejected earlier: {st.detail}")
-                return []
-            if st.state == "sending":
-                verdict.append("being sent by another foibot process")
-                return []
-            why = self.guard(current, out) if self.guard is not None else None
-            if why:
-                verdict.append(f"not sent: {why}")
-                return []
-            if st.state == "uncertain" and not resend_uncertain:
-                verdict.append("uncertain: a crash interrupted sending; check the force's"
-                               " mailbox or use --resend-uncertain")
-                return []
-            store = self.campaigns.store
-            if st.state == "uncertain" and st.path and store.resolve(st.path).exists():
-                raw, message_id, path = (store.resolve(st.path).read_bytes(),
-                                         st.message_id or "", st.path)
-            else:
-                message_id = new_message_id(self.sender, ref, key)
+    def _claim(self, letters: list[Outgoing], resend_uncertain: bool, report: Report,
+               progress: Callable[[Outgoing, str], None] | None) -> list[_Claim]:
+        """Record the intent to send each letter, under the lock, bytes first; the letters
+        that must not go are reported as skipped (or uncertain) instead."""
+        claims: list[_Claim] = []
+
+        def decide(view: CampaignView) -> Iterator[tuple[str, str, dict[str, Any]]]:
+            fresh: list[tuple[_Claim, int]] = []
+            for out in letters:
+                current = view.get(out.request.reference)
+                st = letter_state(current, out.key)
+                why = self._refusal(current, out, st, resend_uncertain)
+                if why is not None:
+                    bucket = report.uncertain if why.startswith("uncertain") else report.skipped
+                    bucket.append((out.request.reference, why))
+                    if progress:
+                        progress(out, "skipped")
+                    continue
+                stored = None
+                if st.state == "pending" and st.stored is not None:
+                    stored = self.campaigns.letter_bytes(self.campaign, st.stored)
+                if stored is not None:
+                    claims.append(_Claim(out, stored, st.message_id or ""))
+                    continue
+                message_id = new_message_id(self.sender, out.request.reference, out.key)
                 msg = out.message
                 del msg["Message-ID"]
                 msg["Message-ID"] = message_id
-                raw = message_bytes(msg)
-                dest = store.outbox_path(self.campaign, f"{ref}.{key}.{st.attempts + 1}")
-                atomic_write_bytes(dest, raw)
-                path = store.relative(dest)
-            verdict.append((raw, message_id, path))
-            return [(ref, "sending", {"key": key, "message_id": message_id, "to": out.to,
-                                      "subject": str(out.message["Subject"]), "path": path,
-                                      "pid": os.getpid(), "host": HOSTNAME,
-                                      "resend": st.state == "uncertain"})]
+                claims.append(_Claim(out, message_bytes(msg), message_id))
+                fresh.append((claims[-1], st.attempts))
+            # the exact bytes are durable before the intents that name them
+            places = self.campaigns.store_letters(self.campaign, [c.raw for c, _ in fresh])
+            where = {id(claim): place for (claim, _), place in zip(fresh, places)}
+            for claim in claims:
+                out = claim.out
+                data: dict[str, Any] = {
+                    "key": out.key, "message_id": claim.message_id, "to": out.to,
+                    "subject": str(out.message["Subject"]), "pid": os.getpid(),
+                    "host": HOSTNAME, "resend": id(claim) not in where}
+                if id(claim) in where:
+                    data["letter"] = where[id(claim)]
+                else:
+                    earlier = letter_state(view.get(out.request.reference), out.key)
+                    data.update({k: v for k, v in (earlier.stored or {}).items()
+                                 if k in ("letter", "path")})
+                yield (out.request.reference, "sending", data)
 
-        # The transport connects before any intent is recorded: a dead server changes nothing.
-        connect = getattr(self.transport, "connect", None)
-        if connect:
-            connect()
-        self.campaigns.transact(self.campaign, decide, now=self.clock())
-        return verdict[0]
+        self.campaigns.transact(self.campaign, lambda view: list(decide(view)), now=self.clock())
+        return claims
+
+    def _refusal(self, current: Request, out: Outgoing, st: LetterState,
+                 resend_uncertain: bool) -> str | None:
+        """Why this letter must not be sent now, or None."""
+        if st.state == "sent":
+            return "already sent"
+        if st.state == "failed":
+            return f"rejected earlier: {st.detail}"
+        if st.state == "pending" and alive(st):
+            return "being sent by another foibot process"
+        why = self.guard(current, out) if self.guard is not None else None
+        if why:
+            return f"not sent: {why}"
+        if st.state == "pending" and not resend_uncertain:
+            return ("uncertain: a crash interrupted sending; check the force's mailbox or use "
+                    "--resend-uncertain")
+        return None
 
     def _deliver(self, to: str, raw: bytes) -> SendResult:
         attempt = 0

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from foibot.campaign import REF_PREFIX, Request
+from foibot.model import REF_PREFIX, Request
 
 _REF_RE = re.compile(r"(?<![A-Za-z0-9])F[O0o][IiLl1]\s*[-_:.]?\s*([0-9A-Za-z]{5})(?![A-Za-z0-9])")
 _OUR_MSGID_RE = re.compile(rb"<foibot\.(FOI-[0-9A-Z]{5})\.[^>\s]+>")
@@ -81,6 +81,12 @@ class MatchIndex:
             pattern = re.escape(local).replace(re.escape("{ref}"), r"(?P<ref>[0-9a-zA-Z-]+)")
             index.reply_pattern = re.compile(rf"^{pattern}@{re.escape(domain)}$", re.I)
         return index
+
+
+    def learn(self, reference: str, force_reference: str | None) -> None:
+        """A reply just filed taught us the force's own reference for this request."""
+        if force_reference:
+            self.force_refs[_norm_force_ref(force_reference)] = reference
 
 
 def _norm_force_ref(ref: str) -> str:

@@ -34,49 +34,21 @@ Mon 4 Jan nothing, "due 2026-12-31, 0 working days late: first chaser on 2027-01
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any, Literal
 
+from foibot.model import Event, Request
 from foibot.rules import clock
-from foibot.campaign import Request
-from foibot.errors import ConfigError
-from foibot.events import Event
+from foibot.rules.letter_state import LetterState, replay
 from foibot.rules.status import RequestStatus, derive, replies
+from foibot.settings import ChaseSettings
 from foibot.timeutil import LONDON, london_date
 
 Action = Literal["none", "chaser", "review", "regulator"]
 ACTIONS: tuple[Action, ...] = ("none", "chaser", "review", "regulator")
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
             "ninth", "tenth")
-
-
-@dataclass(frozen=True)
-class ChasePolicy:
-    """The ``[chase]`` settings (see config.example.toml)."""
-
-    enabled: bool = True
-    first_after_working_days: int = 1
-    interval_working_days: int = 10
-    max_chasers: int = 3
-    review_after_working_days: int = 40
-    review_overdue_working_days: int = 20
-    auto_send_drafts: bool = False
-
-    def __post_init__(self) -> None:
-        for name, least in (("first_after_working_days", 1), ("interval_working_days", 1),
-                            ("max_chasers", 0), ("review_after_working_days", 1),
-                            ("review_overdue_working_days", 1)):
-            value = getattr(self, name)
-            if value < least:
-                # a chaser on the deadline itself would accuse a force that is not late
-                raise ConfigError(f"[chase] {name}: must be at least {least}, got {value}")
-
-    @classmethod
-    def from_config(cls, section: Mapping[str, Any]) -> ChasePolicy:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in section.items() if k in known})
 
 
 @dataclass(frozen=True)
@@ -115,41 +87,19 @@ class Decision:
 
 
 # --- what the events say about our own letters -------------------------------------------------
-@dataclass(frozen=True)
-class _Letter:
-    """One of our letters, from the events: none | pending | sent | failed | deferred."""
-
-    state: str
-    day: date | None = None
-    detail: str | None = None
+def _letter(events: tuple[Event, ...], key: str) -> LetterState:
+    """Where a letter stands (:mod:`foibot.rules.letter_state`). ``pending`` is a ``sending``
+    with no result yet: another process is sending it, or a crash interrupted it; either way
+    it must not be decided on again."""
+    return replay(events, key)
 
 
-def _letter(events: tuple[Event, ...], key: str) -> _Letter:
-    """Where a letter stands. ``pending`` is a ``sending`` with no result yet: another process
-    is sending it, or a crash interrupted it; either way it must not be decided on again."""
-    found = _Letter("none")
-    for event in events:
-        if event.type == "address_changed" and found.state == "failed":
-            found = _Letter("none")  # a fixed address makes a rejected letter sendable again
-        if event.data.get("key") != key:
-            continue
-        if event.type == "sending":
-            found = _Letter("pending", london_date(event.at))
-        elif event.type == "sent":
-            found = _Letter("sent", london_date(event.at), event.data.get("response"))
-        elif event.type == "send_failed":
-            state = "failed" if event.data.get("permanent") else "deferred"
-            found = _Letter(state, london_date(event.at), event.data.get("response"))
-    return found
-
-
-def _chasers(events: tuple[Event, ...]) -> list[_Letter]:
+def _chasers(events: tuple[Event, ...]) -> list[LetterState]:
     """Chaser 1, 2, ... as attempted so far (a chaser never attempted ends the list)."""
-    out: list[_Letter] = []
+    out: list[LetterState] = []
     while True:
         letter = _letter(events, f"chaser-{len(out) + 1}")
-        if letter.state == "none" and not any(
-                e.data.get("key") == f"chaser-{len(out) + 1}" for e in events):
+        if not letter.tried:
             return out
         out.append(letter)
 
@@ -189,7 +139,7 @@ def _after(day: date, n: int, regime: str) -> date:
 class _Decider:
     """One request's decision; a class only to keep the shared facts in one place."""
 
-    def __init__(self, status: RequestStatus, today: date, policy: ChasePolicy) -> None:
+    def __init__(self, status: RequestStatus, today: date, policy: ChaseSettings) -> None:
         self.status = status
         self.request = status.request
         self.events = status.request.events
@@ -264,7 +214,7 @@ class _Decider:
         contest = _contest(self.events, st.outcome.event.seq)
         if contest is None:
             return self.none(answered)
-        if review.state != "none" or st.review_requested is not None:
+        if review.state != "unsent" or st.review_requested is not None:
             return self.none(f"{answered}; internal review already requested")
         drafted = _draft(self.events, "review")
         if drafted is not None:
@@ -300,7 +250,7 @@ class _Decider:
                         _after(st.due, policy.first_after_working_days, self.regime))
         review = _letter(self.events, "review")
         drafted = _draft(self.events, "review")
-        if review.state in ("none", "deferred") and drafted is None:
+        if review.state in ("unsent", "deferred") and drafted is None:
             if contest is not None:
                 return self.review(f"{late}; you asked to escalate: internal review request",
                                    self.today)
@@ -329,7 +279,7 @@ class _Decider:
         if last is not None and last.state == "failed":
             return self.none(f"{late}; chaser {len(chasers)} was rejected ({last.detail}): "
                              "fix the address (foibot record REF address_changed)")
-        if last is not None and last.state in ("deferred", "none"):
+        if last is not None and last.state in ("deferred", "unsent"):
             step = len(chasers)
             again = (f"temporary failure: {last.detail}" if last.state == "deferred"
                      else "the address was changed")
@@ -402,12 +352,12 @@ def _replies(status: RequestStatus) -> list[Any]:
     return [r for r in replies(status.request.events) if r.kind != "auto_reply"]
 
 
-def decide(status: RequestStatus, today: date, policy: ChasePolicy) -> Decision:
+def decide(status: RequestStatus, today: date, policy: ChaseSettings) -> Decision:
     """What to do about one request on ``today``: nothing, a chaser, a review or a complaint."""
     return _Decider(status, today, policy).decide()
 
 
-def plan(request: Request, today: date, policy: ChasePolicy) -> list[Decision]:
+def plan(request: Request, today: date, policy: ChaseSettings) -> list[Decision]:
     """The decisions of one run, in order: usually one; two when an escalation is drafted on
     the day a chaser is also due (the draft changes nothing for the force, so the chaser still
     goes). An escalation sent at once (``auto_send_drafts``) ends chasing instead."""

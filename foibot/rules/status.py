@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Iterable
 
+from foibot.model import Event, Request
 from foibot.rules import clock
-from foibot.campaign import Request
-from foibot.events import Event
+from foibot.rules.letter_state import letter_state
 from foibot.timeutil import from_iso, london_date
 
 SUBSTANTIVE = frozenset({"successful", "partially_successful", "not_held", "rejected"})
@@ -156,10 +156,14 @@ def clock_facts(request: Request) -> tuple[date | None, list[clock.ClockFact]]:
     return sent, facts
 
 
-def derive(request: Request, today: date) -> RequestStatus:
-    """Everything the board and the chaser need to know about one request."""
-    from foibot.mail.outbox import letter_state
+def derive(request: Request, today: date, *,
+           in_flight: frozenset[str] = frozenset()) -> RequestStatus:
+    """Everything the board and the chaser need to know about one request.
 
+    ``in_flight`` holds the Message-IDs of letters a live process is sending right now (the
+    outbox knows, from the process table); a pending letter not among them was interrupted,
+    and the request shows as ``uncertain``.
+    """
     # "What is the state on day X?" sees only what had happened by then.
     request = replace(request, events=tuple(e for e in request.events
                                             if london_date(e.at) <= today))
@@ -203,10 +207,13 @@ def derive(request: Request, today: date) -> RequestStatus:
     failure = None
     if any(e.type == "withdrawn" for e in events):
         state, action = "withdrawn", "none"
-    elif letter.state in ("unsent", "sending", "uncertain") and sent is None:
-        state = letter.state
-        action = {"unsent": "send", "sending": "wait",
-                  "uncertain": "check uncertain send"}[letter.state]
+    elif letter.state == "unsent" and sent is None:
+        state, action = "unsent", "send"
+    elif letter.state == "pending" and sent is None:
+        if letter.message_id in in_flight:
+            state, action = "sending", "wait"
+        else:
+            state, action = "uncertain", "check uncertain send"
     elif letter.state == "failed":
         state, action = "failed", "fix address"
         failure = letter.detail
@@ -287,5 +294,6 @@ class Board:
                 f"failed {s['failed']}")
 
 
-def board(requests: Iterable[Request], today: date) -> Board:
-    return Board([derive(r, today) for r in requests])
+def board(requests: Iterable[Request], today: date, *,
+          in_flight: frozenset[str] = frozenset()) -> Board:
+    return Board([derive(r, today, in_flight=in_flight) for r in requests])

@@ -9,10 +9,9 @@ webhook has answered 2xx. So a dead webhook loses nothing (the event waits for t
 and never holds up polling or chasing (delivery is its own job), and a webhook that answers
 500 and then 200 gets the event once: delivery is tracked per (notification, webhook).
 
-Tables in ``service.json``::
-
-    outbox     {id, notification, queued, attempts, delivered: [webhook key], last_error}
-    notified   {id, at}   every notification ever produced, so none is produced twice
+The store keeps (see :mod:`foibot.store.service`) the queue of notifications not yet delivered
+to every webhook, ``{id, notification, queued, attempts, delivered: [webhook key], last_error}``,
+and the id of every notification ever produced, so none is produced twice.
 
 A webhook is known in state by a hash of its URL (:attr:`Webhook.key`): Slack-style URLs carry
 their secret in the path, and neither state nor logs should hold it.
@@ -20,7 +19,6 @@ their secret in the path, and neither state nor logs should hold it.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from foibot.app import App
-from foibot.campaign import Request
-from foibot.errors import ConfigError
 from foibot.letters.render import long_date
+from foibot.model import Request
 from foibot.rules.status import SUBSTANTIVE
+from foibot.settings import Webhook
 from foibot.timeutil import from_iso, iso_utc
 
 if TYPE_CHECKING:
@@ -162,52 +160,15 @@ def recent_replies(app: App, *, since: datetime) -> list[Notification]:
 
 
 # --- webhooks ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Webhook:
-    url: str
-    format: str = "json"   # "slack", "mattermost" or "json"
-
-    @property
-    def key(self) -> str:
-        return hashlib.sha256(self.url.encode()).hexdigest()[:16]
-
-    @property
-    def label(self) -> str:
-        """Where it goes, without the secret part of the URL (for logs and messages)."""
-        url = httpx.URL(self.url)
-        port = f":{url.port}" if url.port else ""
-        return f"{url.scheme}://{url.host}{port}"
-
-    def body(self, note: Notification) -> dict[str, Any]:
-        if self.format == "slack":
-            # Slack reads &, < and > as markup; everything else is plain text.
-            text = note.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            return {"text": text}
-        if self.format == "mattermost":
-            return {"text": note.text}
-        return note.payload()
-
-
-@dataclass(frozen=True)
-class Settings:
-    webhooks: tuple[Webhook, ...]
-    timeout_seconds: float
-    tries: int
-
-    @classmethod
-    def from_app(cls, app: App) -> Settings:
-        section = app.config.section("notify")
-        hooks = tuple(Webhook(h["url"], h.get("format", "json")) for h in section["webhooks"] or [])
-        for i, hook in enumerate(hooks):
-            try:
-                url = httpx.URL(hook.url)
-            except httpx.InvalidURL:
-                url = None
-            if url is None or url.scheme not in ("http", "https") or not url.host:
-                where = app.config.path.name if app.config.path else "config"
-                # the URL itself is not repeated: its path is often the webhook's secret
-                raise ConfigError(f"{where}: [notify] webhooks[{i}] url: expected an http(s) URL")
-        return cls(hooks, float(section["timeout_seconds"]), 1 + max(0, section["retries"]))
+def body(hook: Webhook, note: Notification) -> dict[str, Any]:
+    """What a webhook of ``hook.format`` is sent for one notification."""
+    if hook.format == "slack":
+        # Slack reads &, < and > as markup; everything else is plain text.
+        text = note.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return {"text": text}
+    if hook.format == "mattermost":
+        return {"text": note.text}
+    return note.payload()
 
 
 def post(client: httpx.Client, hook: Webhook, note: Notification, *, tries: int,
@@ -222,7 +183,7 @@ def post(client: httpx.Client, hook: Webhook, note: Notification, *, tries: int,
         if attempt:
             sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
         try:
-            response = client.post(hook.url, json=hook.body(note))
+            response = client.post(hook.url, json=body(hook, note))
         except httpx.HTTPError as exc:
             why = f"{hook.label}: {type(exc).__name__}: {exc}" if str(exc) else \
                 f"{hook.label}: {type(exc).__name__}"
@@ -245,29 +206,13 @@ def enqueue(app: App, notes: Iterable[Notification]) -> int:
     notes = list(notes)
     if not notes:
         return 0
-    hooks = Settings.from_app(app).webhooks
-    new = 0
-    with app.store.db(app.store.service_path) as db:
-        produced = db.table("notified")
-        seen = {doc["id"] for doc in produced.all()}
-        outbox = db.table("outbox")
-        for note in notes:
-            if note.id in seen:
-                continue
-            seen.add(note.id)
-            new += 1
-            produced.insert({"id": note.id, "at": iso_utc(note.at)})
-            if hooks:
-                outbox.insert({"id": note.id, "notification": note.payload(),
-                               "queued": iso_utc(app.now()), "attempts": 0, "delivered": [],
-                               "last_error": None})
-    return new
+    return app.store.service.enqueue(((n.id, n.payload(), n.at) for n in notes),
+                                     queue=bool(app.config.notify.webhooks), now=app.now())
 
 
 def pending(app: App) -> list[dict[str, Any]]:
     """Queued notifications, oldest first."""
-    with app.store.db(app.store.service_path, write=False) as db:
-        return [dict(doc) for doc in db.table("outbox").all()]
+    return app.store.service.queue()
 
 
 @dataclass
@@ -284,38 +229,13 @@ class DeliveryReport:
         return values
 
 
-def _record(app: App, note_id: str, *, delivered_to: str | None = None,
-            error: str | None = None) -> None:
-    """Write one delivery or failure at once, so a crash never makes a delivered event pending."""
-    with app.store.db(app.store.service_path) as db:
-        outbox = db.table("outbox")
-        for doc in outbox.all():
-            if doc["id"] != note_id:
-                continue
-            if delivered_to is not None and delivered_to not in doc["delivered"]:
-                outbox.update({"delivered": [*doc["delivered"], delivered_to]}, doc_ids=[doc.doc_id])
-            if error is not None:
-                outbox.update({"attempts": doc["attempts"] + 1, "last_error": error},
-                              doc_ids=[doc.doc_id])
-
-
-def _settle(app: App, keys: set[str]) -> int:
-    """Drop notifications every configured webhook has; returns how many remain."""
-    with app.store.db(app.store.service_path) as db:
-        outbox = db.table("outbox")
-        done = [doc.doc_id for doc in outbox.all() if keys <= set(doc["delivered"])]
-        if done:
-            outbox.remove(doc_ids=done)
-        return len(outbox)
-
-
 def deliver(app: App) -> DeliveryReport:
     """Post every queued notification to every webhook that does not have it yet.
 
     A webhook that fails once in a run is not tried again in that run, so a dead endpoint
     costs one timeout per run, not one per notification.
     """
-    settings = Settings.from_app(app)
+    settings = app.config.notify
     report = DeliveryReport()
     queue = pending(app)
     if not settings.webhooks:
@@ -330,19 +250,19 @@ def deliver(app: App) -> DeliveryReport:
                     continue
                 why = post(client, hook, note, tries=settings.tries)
                 if why is None:
-                    _record(app, note.id, delivered_to=hook.key)
+                    app.store.service.record_delivery(note.id, delivered_to=hook.key)
                     report.delivered += 1
                 else:
-                    _record(app, note.id, error=why)
+                    app.store.service.record_delivery(note.id, error=why)
                     dead.add(hook.key)
                     report.failed[hook.label] = why
-    report.pending = _settle(app, {h.key for h in settings.webhooks})
+    report.pending = app.store.service.settle({h.key for h in settings.webhooks})
     return report
 
 
 def send_test(app: App, *, at: datetime) -> list[tuple[Webhook, str | None]]:
     """Post a test message to every webhook now (not queued): (webhook, None or why not)."""
-    settings = Settings.from_app(app)
+    settings = app.config.notify
     note = Notification("test", "test", "", "", "", "", None, at,
                         "foibot test notification: this webhook works")
     with httpx.Client(timeout=settings.timeout_seconds) as client:

@@ -24,13 +24,13 @@ from typing import Any, cast
 
 import icalendar
 
-from foibot.rules import answers
-from foibot.rules import policy as chase
-from foibot.rules import clock
 from foibot.app import App
-from foibot.rules.status import RequestStatus, board
+from foibot.rules import answers, clock
+from foibot.rules import policy as chase
+from foibot.rules.status import RequestStatus
 from foibot.store import atomic_write_bytes
 from foibot.timeutil import iso_utc, london_date
+from foibot.views import board as board_view
 
 COLUMNS = (
     "force", "force_name", "regime", "reference", "state", "sent", "due", "stated_due",
@@ -93,9 +93,9 @@ class Export:
 def build(app: App, campaign: str) -> Export:
     now = app.now()
     today = london_date(now)
-    statuses = tuple(board(app.campaigns.requests(campaign), today).rows)
+    statuses = tuple(board_view.load(app, campaign, today).rows)
     figures = [st.answers for st in statuses]
-    policy = chase.ChasePolicy.from_config(app.config.section("chase"))
+    policy = app.config.chase
     steps = {st.request.reference: chase.decide(st, today, policy) for st in statuses}
     return Export(campaign, today, now, statuses, tuple(answers.keys(figures)),
                   answers.totals(figures), steps)

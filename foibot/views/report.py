@@ -21,15 +21,14 @@ from typing import Any
 
 import jinja2
 
-from foibot.rules import answers
-from foibot.rules import clock
-from foibot.views import export
-from foibot.views import timeline
 from foibot.app import App
-from foibot.events import Event
 from foibot.letters.render import shipped_templates_dir
-from foibot.rules.status import Board, RequestStatus, board
+from foibot.model import Event
+from foibot.rules import answers, clock
+from foibot.rules.status import Board, RequestStatus
 from foibot.timeutil import from_iso, london, london_date
+from foibot.views import board as board_view
+from foibot.views import export, timeline
 
 TEMPLATE = "report.html.j2"
 STATE_ORDER = ("responded", "review", "overdue", "awaiting", "clarification", "fee", "failed",
@@ -227,7 +226,7 @@ def build(app: App, campaign: str) -> dict[str, Any]:
     now = app.now()
     today = london_date(now)
     info = app.campaigns.get(campaign)
-    b: Board = board(app.campaigns.requests(campaign), today)
+    b: Board = board_view.load(app, campaign, today)
     rows = b.rows
     sent = [r for r in rows if r.sent is not None]
     days = [d for d in (export.days_to_answer(r) for r in rows) if d is not None]

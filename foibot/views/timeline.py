@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from foibot.app import App
-from foibot.campaign import Request
+from foibot.model import Request
 from foibot.rules.status import derive
 from foibot.timeutil import london
 

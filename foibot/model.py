@@ -1,4 +1,4 @@
-"""The append-only event log of a request.
+"""The domain's records: campaigns, their requests, and each request's append-only events.
 
 A request's state, deadline and next action are derived from its events at read time and never
 stored. Events are only ever appended; corrections are new events (``marked`` overrides a
@@ -33,10 +33,13 @@ notified             ...
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
+from foibot.registry import Force
 from foibot.timeutil import from_iso, iso_utc
 
 RECORDABLE = {
@@ -65,3 +68,68 @@ class Event:
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> "Event":
         return cls(doc["seq"], doc["request"], doc["type"], from_iso(doc["at"]), doc.get("data", {}))
+
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+# Crockford's base32: no I, L, O, U, so a reference survives being read aloud or retyped.
+REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REF_PREFIX = "FOI-"
+REF_LENGTH = 5
+
+
+def new_reference(taken: set[str]) -> str:
+    while True:
+        ref = REF_PREFIX + "".join(secrets.choice(REF_ALPHABET) for _ in range(REF_LENGTH))
+        if ref not in taken:
+            return ref
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """One question sent to a group of forces."""
+
+    name: str
+    created: datetime
+    group: str
+    template: str | None          # a request template file chosen by the user; None = shipped
+    variables: dict[str, str]
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"name": self.name, "created": iso_utc(self.created), "group": self.group,
+                "template": self.template, "variables": self.variables}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> "Campaign":
+        return cls(doc["name"], from_iso(doc["created"]), doc["group"], doc.get("template"),
+                   dict(doc.get("variables", {})))
+
+
+@dataclass(frozen=True)
+class Request:
+    """One force's request of a campaign: the force as it was when the campaign was made,
+    and the request's events in order."""
+
+    reference: str
+    campaign: str
+    force: Force
+    events: tuple[Event, ...] = field(default=(), compare=False)
+
+    @property
+    def email(self) -> str | None:
+        """The address letters go to: the latest ``address_changed``, else the force's."""
+        for event in reversed(self.events):
+            if event.type == "address_changed":
+                return event.data.get("email")
+        return self.force.email
+
+    def to_doc(self) -> dict[str, Any]:
+        f = self.force
+        return {"reference": self.reference, "campaign": self.campaign, "force": f.id,
+                "name": f.name, "nation": f.nation, "regime": f.regime, "email": f.email,
+                "email_source": f.email_source}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any], events: Sequence[Event] = ()) -> "Request":
+        force = Force(doc["force"], doc["name"], doc.get("nation", ""), doc["regime"],
+                      doc.get("email"), doc.get("email_source", ""))
+        return cls(doc["reference"], doc["campaign"], force, tuple(events))

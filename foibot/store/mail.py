@@ -1,0 +1,316 @@
+"""Received mail in the state dir: raw bytes in packs, an append-only index, the cursors.
+
+::
+
+    mail/pack-*.pack     raw messages exactly as fetched, appended in groups
+    mail/index.jsonl     one record per event of the mail's life (see below), append-only
+    mail/state.json      the IMAP cursors, the senders learned by ``assign``, and how far the
+                         index has been interpreted (TinyDB: small, rewritten per batch)
+
+Index records::
+
+    {"t": "m", "sha": ..., "midh": ..., "mid": ..., "size": ..., "received": ..., "src": ...,
+     "at": {"pack", "offset", "length"}}     a message stored (or "file": for schema 1)
+    {"t": "s", "sha": ..., "src": ...}       the same message seen again (another folder, a
+                                             re-delivery, a renumbered folder)
+    {"t": "i", "sha": ..., "kind": ..., "from": ..., "subject": ..., "why": ...,
+     "error": ...}                           how it was interpreted (filed or not is in the
+                                             campaigns' reply events, never here)
+
+The order is the promise: raw bytes are durable before their ``m`` record, and the ``m``
+record before the message is interpreted. A batch of fetched mail costs one pack append and one
+index append, each with one fsync, whatever the size of the mailbox. De-duplication (by SHA-256
+and by Message-ID) reads only the first bytes of each ``m`` line, so it stays cheap at 50,000
+messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from foibot.errors import StateError, UsageError
+from foibot.store.files import tinydb
+from foibot.store.journal import Journal
+from foibot.store.pack import Location, Packs
+from foibot.timeutil import iso_utc
+
+Lock = Callable[[], AbstractContextManager[None]]
+
+_M_PREFIX = b'{"t":"m","sha":"'
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_MESSAGE_ID = re.compile(rb"(?im)^message-id[ \t]*:[ \t]*((?:.*)(?:\r?\n[ \t]+.*)*)")
+
+
+def message_id_of(raw: bytes) -> str | None:
+    """The Message-ID from the header block alone, without parsing the message."""
+    end = _HEADER_END.search(raw, 0, 256 * 1024)
+    head = raw[: end.start()] if end else raw[: 256 * 1024]
+    found = _MESSAGE_ID.search(head)
+    if not found:
+        return None
+    value = found.group(1).decode("utf-8", "replace")
+    angle = re.search(r"<[^<>\s]+>", value)
+    if angle:
+        return angle.group(0)
+    return value.strip() or None
+
+
+def _midh(mid: str | None) -> str:
+    return hashlib.sha256(mid.encode("utf-8", "surrogateescape")).hexdigest()[:16] if mid else ""
+
+
+def _keys(line: bytes) -> tuple[str, str] | None:
+    """``(sha, midh)`` of an ``m`` record, read from its fixed-position prefix."""
+    if not line.startswith(_M_PREFIX):
+        return None
+    sha = line[16:80].decode("ascii")
+    rest = line[80:]
+    midh = ""
+    if rest.startswith(b'","midh":"'):
+        end = rest.find(b'"', 10)
+        midh = rest[10:end].decode("ascii")
+    return sha, midh
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a message was fetched from."""
+
+    folder: str
+    uidvalidity: int
+    uid: int
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"folder": self.folder, "uidvalidity": self.uidvalidity, "uid": self.uid}
+
+
+@dataclass(frozen=True)
+class Cursor:
+    uidvalidity: int
+    last_uid: int
+
+
+@dataclass
+class StoredMessage:
+    """One distinct message, as the index knows it."""
+
+    sha256: str
+    message_id: str | None
+    size: int
+    received: str                    # ISO time it was stored (UTC)
+    sources: list[dict[str, Any]]
+    where: dict[str, Any]            # {"at": location} or {"file": path}
+    interpreted: dict[str, Any] | None = None
+    offset: int = 0                  # byte offset of its record in the index
+
+    @property
+    def id(self) -> str:
+        """The short id ``triage`` shows and ``assign`` takes."""
+        return self.sha256[:12]
+
+    def as_dict(self) -> dict[str, Any]:
+        found = self.interpreted or {}
+        return {"id": self.id, "sha256": self.sha256, "message_id": self.message_id,
+                "size": self.size, "received": self.received, "kind": found.get("kind"),
+                "from": found.get("from"), "subject": found.get("subject"),
+                "why": found.get("why"), "error": found.get("error")}
+
+
+@dataclass
+class Stored:
+    """What storing one fetched batch did."""
+
+    new: list[StoredMessage] = field(default_factory=list)
+    duplicates: int = 0
+
+
+class MailStore:
+    def __init__(self, root: Path, lock: Lock) -> None:
+        self.folder = root / "mail"
+        self.root = root
+        self._lock = lock
+        self._packs = Packs(self.folder)
+        self._index_path = self.folder / "index.jsonl"
+        self._keys = Journal(self._index_path, decode=_keys)
+        self._shas: set[str] = set()
+        self._midhs: dict[str, str] = {}
+
+    @property
+    def state_path(self) -> Path:
+        return self.folder / "state.json"
+
+    # --- storing -------------------------------------------------------------------------
+    def _catch_up_keys(self) -> None:
+        reset, found = self._keys.read_new()
+        if reset:
+            self._shas, self._midhs = set(), {}
+        for keys in found:
+            if keys is not None:
+                sha, midh = keys
+                self._shas.add(sha)
+                if midh:
+                    self._midhs.setdefault(midh, sha)
+
+    def store_batch(self, fetched: Iterable[tuple[Source | None, bytes]], *, now: datetime,
+                    cursor: tuple[str, str, Cursor] | None = None) -> Stored:
+        """Store a batch durably: new raw bytes, then their index records, then the cursor
+        ``(account, folder, cursor)`` if given. Duplicates (same bytes, or same Message-ID)
+        are recorded as another source of the message already stored."""
+        result = Stored()
+        with self._lock():
+            self._catch_up_keys()
+            blobs: list[bytes] = []
+            records: list[dict[str, Any]] = []
+            batch_shas: set[str] = set()
+            batch_midhs: dict[str, str] = {}
+            for source, raw in fetched:
+                sha = hashlib.sha256(raw).hexdigest()
+                mid = message_id_of(raw)
+                midh = _midh(mid)
+                known = sha if sha in self._shas or sha in batch_shas else (
+                    self._midhs.get(midh) or batch_midhs.get(midh) if midh else None)
+                src = source.to_doc() if source else None
+                if known is not None:
+                    result.duplicates += 1
+                    if src is not None:
+                        records.append({"t": "s", "sha": known, "src": src})
+                    continue
+                batch_shas.add(sha)
+                if midh:
+                    batch_midhs[midh] = sha
+                records.append({"t": "m", "sha": sha, "midh": midh, "mid": mid,
+                                "size": len(raw), "received": iso_utc(now),
+                                "src": src, "at": None})
+                blobs.append(raw)
+            locations = iter(self._packs.append(blobs))
+            for record in records:
+                if record["t"] == "m":
+                    record["at"] = next(locations).to_doc()
+                    result.new.append(_message(record))
+            Journal(self._index_path).append(records)
+            self._catch_up_keys()
+            if cursor is not None:
+                account, folder, value = cursor
+                self._set_cursor(account, folder, value)
+        return result
+
+    def raw(self, message: StoredMessage | str) -> bytes:
+        """A stored message's raw bytes, exactly as fetched."""
+        found = message if isinstance(message, StoredMessage) else self.get(message)
+        if found.where.get("at"):
+            return self._packs.read(Location.from_doc(found.where["at"]))
+        path = self.root / str(found.where.get("file"))
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise StateError(f"{path}: cannot read a stored message: {exc.strerror}") from None
+
+    # --- interpretation ------------------------------------------------------------------
+    def pending(self) -> list[StoredMessage]:
+        """Messages stored but not yet interpreted, oldest first."""
+        start = self._checkpoint()
+        _, records = Journal(self._index_path).read_from(start)
+        waiting: dict[str, StoredMessage] = {}
+        offset = start
+        for record in records:
+            if record.get("t") == "m":
+                message = _message(record)
+                message.offset = offset
+                waiting[message.sha256] = message
+            elif record.get("t") == "i":
+                waiting.pop(record.get("sha", ""), None)
+        return list(waiting.values())
+
+    def record_interpretations(self, records: list[dict[str, Any]]) -> None:
+        """Append how each message was interpreted, then move the checkpoint past every
+        message interpreted (so the next poll looks only at what came after)."""
+        with self._lock():
+            Journal(self._index_path).append({"t": "i", **r} for r in records)
+            if not self.pending():
+                self._set_checkpoint(self._index_path.stat().st_size)
+
+    # --- reading the whole index ---------------------------------------------------------
+    def messages(self) -> list[StoredMessage]:
+        """Every distinct message with its sources and latest interpretation, oldest first."""
+        found: dict[str, StoredMessage] = {}
+        for record in Journal(self._index_path).read_all():
+            kind = record.get("t")
+            if kind == "m":
+                found.setdefault(record["sha"], _message(record))
+            elif kind == "s" and record.get("sha") in found:
+                found[record["sha"]].sources.append(record["src"])
+            elif kind == "i" and record.get("sha") in found:
+                found[record["sha"]].interpreted = {k: v for k, v in record.items()
+                                                    if k not in ("t", "sha")}
+        return list(found.values())
+
+    def get(self, key: str) -> StoredMessage:
+        """A message by SHA-256 prefix (as ``triage`` shows it) or Message-ID."""
+        key = key.strip()
+        if not key:
+            raise UsageError("give a message id (from `foibot triage`)")
+        found = [m for m in self.messages()
+                 if m.sha256.startswith(key.lower()) or m.message_id == key]
+        if len(found) != 1:
+            raise UsageError(f"no message {key!r}" if not found else f"{key!r} is ambiguous")
+        return found[0]
+
+    def count(self) -> int:
+        self._catch_up_keys()
+        return len(self._shas)
+
+    # --- cursors, senders, checkpoint (mail/state.json) ----------------------------------
+    def cursor(self, account: str, folder: str) -> Cursor | None:
+        with tinydb(self.state_path, writable=False) as db:
+            for doc in db.table("cursors").all():
+                if doc["account"] == account and doc["folder"] == folder:
+                    return Cursor(doc["uidvalidity"], doc["last_uid"])
+        return None
+
+    def set_cursor(self, account: str, folder: str, cursor: Cursor) -> None:
+        with self._lock():
+            self._set_cursor(account, folder, cursor)
+
+    def _set_cursor(self, account: str, folder: str, cursor: Cursor) -> None:
+        with tinydb(self.state_path, writable=True) as db:
+            table = db.table("cursors")
+            table.remove(doc_ids=[d.doc_id for d in table.all()
+                                  if d["account"] == account and d["folder"] == folder])
+            table.insert({"account": account, "folder": folder,
+                          "uidvalidity": cursor.uidvalidity, "last_uid": cursor.last_uid})
+
+    def learned_senders(self) -> dict[str, str]:
+        with tinydb(self.state_path, writable=False) as db:
+            return {d["address"]: d["force"] for d in db.table("senders").all()}
+
+    def learn_sender(self, address: str, force_id: str) -> None:
+        with self._lock(), tinydb(self.state_path, writable=True) as db:
+            table = db.table("senders")
+            table.remove(doc_ids=[d.doc_id for d in table.all() if d["address"] == address])
+            table.insert({"address": address, "force": force_id})
+
+    def _checkpoint(self) -> int:
+        with tinydb(self.state_path, writable=False) as db:
+            doc = db.table("progress").get(doc_id=1)
+        return int(doc["interpreted_offset"]) if doc else 0
+
+    def _set_checkpoint(self, offset: int) -> None:
+        with tinydb(self.state_path, writable=True) as db:
+            table = db.table("progress")
+            table.truncate()
+            table.insert({"interpreted_offset": offset})
+
+
+def _message(record: dict[str, Any]) -> StoredMessage:
+    where = {"at": record["at"]} if record.get("at") else {"file": record.get("file")}
+    sources = [record["src"]] if record.get("src") else []
+    return StoredMessage(record["sha"], record.get("mid"), record.get("size", 0),
+                         record.get("received", ""), sources, where)
+

@@ -1,0 +1,199 @@
+"""The state dir's storage: journals, packs, the mail index, and the upgrade from schema 1."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from foibot.errors import StateError
+from foibot.registry import Registry
+from foibot.store import Source, Store
+from foibot.store.journal import Journal
+from foibot.store.mail import message_id_of
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+
+
+def test_journal_appends_and_reads_incrementally(tmp_path):
+    path = tmp_path / "j.jsonl"
+    writer, reader = Journal(path), Journal(path)
+    writer.append([{"n": 1}, {"n": 2}])
+    assert reader.read_new() == (False, [{"n": 1}, {"n": 2}])
+    assert reader.read_new() == (False, [])
+    writer.append([{"n": 3}])                        # another process appends
+    assert reader.read_new() == (False, [{"n": 3}])
+
+
+def test_a_torn_last_line_is_ignored_then_cut_by_the_next_append(tmp_path):
+    path = tmp_path / "j.jsonl"
+    Journal(path).append([{"n": 1}])
+    with open(path, "ab") as fh:                      # a crash in the middle of an append
+        fh.write(b'{"n": 2, "da')
+    assert Journal(path).read_all() == [{"n": 1}]
+    Journal(path).append([{"n": 3}])
+    assert Journal(path).read_all() == [{"n": 1}, {"n": 3}]
+    assert path.read_bytes().count(b"\n") == 2
+
+
+def test_a_corrupt_line_before_the_end_is_named_and_left_alone(tmp_path):
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(b'{"n": 1}\n{"n": \n{"n": 3}\n')
+    with pytest.raises(StateError, match=r"j.jsonl: line 2 is corrupt"):
+        Journal(path).read_all()
+    assert path.read_bytes() == b'{"n": 1}\n{"n": \n{"n": 3}\n'
+
+
+def test_appending_costs_the_same_at_any_size(tmp_path):
+    """Recording one event writes one line: the file is never rewritten."""
+    path = tmp_path / "j.jsonl"
+    journal = Journal(path)
+    journal.append({"n": i, "pad": "x" * 50} for i in range(5000))
+    inode, size = path.stat().st_ino, path.stat().st_size
+    journal.append([{"n": 5000}])
+    assert path.stat().st_ino == inode                   # the same file, appended to
+    assert path.stat().st_size - size == len(b'{"n":5000}\n')
+
+
+def test_mail_is_deduplicated_by_content_and_message_id(tmp_path):
+    mail = Store(tmp_path).mail
+    raw = b"Message-ID: <a@x>\r\nSubject: hi\r\n\r\nbody\r\n"
+    relayed = b"X-Relayed: yes\r\n" + raw
+    other = b"Message-ID: <b@x>\r\n\r\nother\r\n"
+    first = mail.store_batch([(Source("INBOX", 7, 1), raw), (Source("INBOX", 7, 2), raw),
+                              (Source("INBOX", 7, 3), relayed)], now=NOW)
+    assert len(first.new) == 1 and first.duplicates == 2
+    second = mail.store_batch([(Source("Police", 9, 1), relayed), (None, other)], now=NOW)
+    assert len(second.new) == 1 and second.duplicates == 1
+    messages = Store(tmp_path).mail.messages()
+    assert [m.message_id for m in messages] == ["<a@x>", "<b@x>"]
+    assert len(messages[0].sources) == 4                 # every place it was seen
+    assert Store(tmp_path).mail.raw(messages[0]) == raw   # the bytes as first fetched
+
+
+def test_pending_and_checkpoint(tmp_path):
+    mail = Store(tmp_path).mail
+    stored = mail.store_batch([(None, b"Message-ID: <%d@x>\r\n\r\n." % i) for i in range(3)],
+                              now=NOW)
+    assert [m.sha256 for m in mail.pending()] == [m.sha256 for m in stored.new]
+    mail.record_interpretations([{"sha": stored.new[0].sha256, "kind": "unknown"}])
+    assert len(mail.pending()) == 2
+    mail.record_interpretations([{"sha": m.sha256, "kind": "unknown"} for m in stored.new[1:]])
+    assert mail.pending() == []
+    later = mail.store_batch([(None, b"Message-ID: <9@x>\r\n\r\n.")], now=NOW)
+    assert [m.sha256 for m in Store(tmp_path).mail.pending()] == [later.new[0].sha256]
+
+
+@pytest.mark.parametrize("head, expected", [
+    (b"Message-ID: <a@b>\r\n\r\nMessage-ID: <body@b>", "<a@b>"),
+    (b"message-id:\r\n  <folded@b>\r\nX: y\r\n\r\n", "<folded@b>"),
+    (b"Subject: none\r\n\r\nMessage-ID: <in-body@b>", None),
+])
+def test_message_id_from_the_header_block_only(head, expected):
+    assert message_id_of(head) == expected
+
+
+def _table(rows):
+    return {str(i + 1): row for i, row in enumerate(rows)}
+
+
+def test_a_schema_1_state_dir_is_upgraded_without_loss(tmp_path):
+    """A state dir written by the previous foibot (one TinyDB file per campaign, mail.json,
+    service.json) opens with everything in place; the old files are kept as *.v1."""
+    root = tmp_path / "state"
+    (root / "campaigns").mkdir(parents=True)
+    (root / "mail").mkdir()
+    kent = Registry.from_settings().get("kent")
+    request = {"reference": "FOI-7KQ2M", "campaign": "sm", "force": "kent", "name": kent.name,
+               "nation": kent.nation, "regime": "foia", "email": kent.email,
+               "email_source": "x"}
+    events = [
+        {"seq": 1, "request": "FOI-7KQ2M", "type": "created", "at": "2026-12-01T09:00:00+00:00",
+         "data": {"force": "kent"}},
+        {"seq": 2, "request": "FOI-7KQ2M", "type": "sending", "at": "2026-12-01T10:00:00+00:00",
+         "data": {"key": "request", "message_id": "<m@x>", "path": "outbox/sm/FOI-7KQ2M.request.1.eml"}},
+        {"seq": 3, "request": "FOI-7KQ2M", "type": "sent", "at": "2026-12-01T10:00:01+00:00",
+         "data": {"key": "request", "message_id": "<m@x>", "response": "250 ok"}},
+    ]
+    (root / "campaigns" / "sm.json").write_text(json.dumps({
+        "_meta": _table([{"schema": 1}]),
+        "campaign": _table([{"name": "sm", "created": "2026-12-01T09:00:00+00:00",
+                             "group": "default", "template": None, "variables": {"q": "x"}}]),
+        "requests": _table([request]),
+        "events": _table(events)}))
+    (root / "outbox" / "sm").mkdir(parents=True)
+    (root / "outbox" / "sm" / "FOI-7KQ2M.request.1.eml").write_bytes(b"the letter")
+    raw = b"Message-ID: <r@kent>\r\n\r\nWe hold the information."
+    sha = __import__("hashlib").sha256(raw).hexdigest()
+    (root / "mail" / f"{sha}.eml").write_bytes(raw)
+    (root / "mail.json").write_text(json.dumps({
+        "_meta": _table([{"schema": 1}]),
+        "messages": _table([{"sha256": sha, "message_id": "<r@kent>", "size": len(raw),
+                             "received": "2026-12-02T10:00:00+00:00", "status": "triage",
+                             "sources": [{"folder": "INBOX", "uidvalidity": 5, "uid": 9}],
+                             "kind": "unknown", "from": "foi@kent.police.uk",
+                             "subject": "x", "match": "no match"}]),
+        "cursors": _table([{"account": "a", "folder": "INBOX", "uidvalidity": 5,
+                            "last_uid": 9}]),
+        "senders": _table([{"address": "x@kent.police.uk", "force": "kent"}])}))
+    (root / "service.json").write_text(json.dumps({
+        "_meta": _table([{"schema": 1}]),
+        "jobs": _table([{"name": "poll", "last_run": "2026-12-02T10:00:00+00:00",
+                         "status": "ok"}]),
+        "notified": _table([{"id": "reply:FOI-7KQ2M:abc", "at": "2026-12-02T10:00:00+00:00"}]),
+        "outbox": _table([])}))
+
+    store = Store(root)
+    (req,) = store.campaigns.requests("sm")
+    assert [e.type for e in req.events] == ["created", "sending", "sent"]
+    assert store.campaigns.get("sm").variables == {"q": "x"}
+    assert store.campaigns.letter_bytes("sm", req.events[1].data) == b"the letter"
+    (message,) = store.mail.messages()
+    assert store.mail.raw(message) == raw and message.interpreted["kind"] == "unknown"
+    assert store.mail.pending() == []                      # interpreted before the upgrade
+    assert store.mail.cursor("a", "INBOX").last_uid == 9
+    assert store.mail.learned_senders() == {"x@kent.police.uk": "kent"}
+    assert set(store.service.last_runs()) == {"poll"}
+    assert store.service.enqueue([("reply:FOI-7KQ2M:abc", {}, NOW)], queue=True, now=NOW) == 0
+    for old in ("campaigns/sm.json", "mail.json", "service.json"):
+        assert not (root / old).exists() and (root / (old + ".v1")).exists()
+    # and it keeps working: a new event is one appended line
+    store.campaigns.append_one("sm", "FOI-7KQ2M", "withdrawn", {}, now=NOW)
+    assert Store(root).campaigns.find("foi-7kq2m").events[-1].type == "withdrawn"
+
+
+def test_events_of_another_process_are_seen(tmp_path):
+    first, second = Store(tmp_path), Store(tmp_path)
+    forces = Registry.from_settings().group("default")[:2]
+    first.campaigns.create("c", forces=forces, group="default", template=None, variables={},
+                           now=NOW)
+    refs = [r.reference for r in second.campaigns.requests("c")]
+    first.campaigns.append_one("c", refs[0], "withdrawn", {}, now=NOW)
+    assert [e.type for e in second.campaigns.find(refs[0]).events] == ["created", "withdrawn"]
+    seqs = [e.seq for r in Store(tmp_path).campaigns.requests("c") for e in r.events]
+    assert sorted(seqs) == [1, 2, 3]
+
+
+def test_no_file_is_opened_outside_the_store(tmp_path):
+    """Every module builds state paths through the store (the one owner of the state dir)."""
+    package = Path(__file__).resolve().parents[1] / "foibot"
+    offenders = []
+    for path in package.rglob("*.py"):
+        if "store" in path.relative_to(package).parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for needle in ("store.root /", "TinyDB(", "db.table(", ".jsonl"):
+            if needle in text:
+                offenders.append(f"{path.relative_to(package)}: {needle}")
+    assert offenders == []
+
+
+def test_state_files_are_never_world_writable(tmp_path):
+    store = Store(tmp_path)
+    store.mail.store_batch([(None, b"Message-ID: <a@x>\r\n\r\nx")], now=NOW)
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert not os.stat(path).st_mode & 0o002, path
