@@ -230,8 +230,10 @@ def test_encrypted_pdf_is_a_problem_not_an_exception() -> None:
     parsed = parse(raw)
     assert parsed.attachments[0].problem == "encrypted PDF"
     result = classify(parsed)
-    assert result.kind == "successful" and result.confidence == "fallback"
-    assert result.evidence == ('attachment "FOI 1234 Response.pdf"',)
+    # the answer is in a document nobody can read: say so, and wait for a person
+    assert result.kind == "unknown" and result.needs_review
+    assert result.evidence == ('text: "please find attached our response"',
+                               'attachment "FOI 1234 Response.pdf" (encrypted PDF)')
 
 
 def test_hostile_attachment_name_is_safe_in_evidence() -> None:
@@ -414,3 +416,43 @@ def test_dates_in_letters(text: str, expected: date | None) -> None:
 def test_kinds_and_substantive_are_consistent() -> None:
     assert SUBSTANTIVE < set(KINDS)
     assert classify(parse(b"")).kind == "unknown"
+
+
+# --- readings that went wrong on real letters (issue 9), as real-shaped messages ------------
+
+
+@pytest.mark.parametrize(("body", "kind"), [
+    ("Freedom of Information Request Reference No: 2021/0412\n\nUnder section 1(1)(a) of the "
+     "Freedom of Information Act 2000 I can confirm that the force does hold the information "
+     "you have requested. Please find below answers to your questions:\n\n1. How many "
+     "officers were investigated?\n222\n\n2. How many were dismissed?\n14\n", "successful"),
+    ("Thank you for your request.\n\nTo enable us to meet your request could you please "
+     "provide this office with further information. In particular, please clarify what you "
+     "mean by 'offensive' in question 2.\n", "clarification"),
+    ("Please see the attached document.\n\nNorfolk Constabulary is unable to provide the "
+     "vehicle location data requested at question 3, as this information is exempt by virtue "
+     "of Section 31(1) (Law Enforcement).\n", "partially_successful"),
+    ("Please find below our response to your request.\n\nThe force holds the information you "
+     "requested. Between 2015 and 2021, 126 officers were the subject of allegations relating "
+     "to social media use, and 9 officers were dismissed.\n\nThis completes our response.\n",
+     "successful"),
+])
+def test_letters_that_were_misread(body: str, kind: str) -> None:
+    result = classify(parse(mail(body)))
+    assert result.kind == kind, result.evidence
+    assert not result.needs_review
+
+
+def test_automatic_receipt_of_a_review_request_is_not_its_outcome() -> None:
+    body = ("Thank you for your request for an internal review, which has been received by the "
+            "Information Rights team. Your request will be dealt with within 20 working days.")
+    result = classify(parse(mail(body, headers={"Auto-Submitted": "auto-replied"})))
+    assert result.kind == "acknowledgement" and not result.needs_review
+
+
+def test_confidence_says_when_foibot_is_unsure() -> None:
+    sure = classify(parse(mail("We do not hold the information you have requested.")))
+    unsure = classify(parse(mail("Kind regards,\nThe FOI team")))
+    assert 0 <= unsure.confidence < sure.confidence <= 1
+    assert unsure.needs_review and not sure.needs_review
+    assert classify(parse(mail("Kind regards"))).as_dict()["needs_review"] is True

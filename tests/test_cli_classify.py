@@ -42,7 +42,7 @@ def test_plain_output_names_kind_sections_and_evidence(
     code, out, err = run(capsys, "classify", str(eml))
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0].split() == ["kind", "rejected", "(rule)"]
+    assert lines[0].split() == ["kind", "rejected", "(0.90)"]
     assert lines[1].split(None, 1) == ["sections", "12(1), 40(2)"]
     assert "force reference  FOI 2026/01234" in lines
     assert any(line.startswith("evidence") and "exceed the appropriate limit" in line
@@ -60,7 +60,9 @@ def test_json_output_is_one_object(tmp_path: Path, capsys: pytest.CaptureFixture
     assert data["extension_until"] == "2027-01-15"
     assert data["force_reference"] is None
     assert isinstance(data["evidence"], list) and data["evidence"]
-    assert {"ncnd", "stated_due", "failed_recipient", "bounce_reason", "confidence"} <= set(data)
+    assert {"ncnd", "stated_due", "failed_recipient", "bounce_reason", "confidence",
+            "needs_review"} <= set(data)
+    assert 0 <= data["confidence"] <= 1 and data["needs_review"] is False
 
 
 def test_json_and_plain_views_carry_the_same_facts(
@@ -82,7 +84,7 @@ def test_missing_file_exits_2_with_one_line(
     code, out, err = run(capsys, "classify", str(missing))
     assert code == 2 and out == ""
     assert err.strip().splitlines() == [f"foibot: {missing}: no such file"]
-    code, _, err = run(capsys, "classify", str(tmp_path), "--json")
+    code, _, err = run(capsys, "classify", str(tmp_path), "--json")   # no .eml in it
     assert code == 2 and len(err.strip().splitlines()) == 1
 
 
@@ -91,3 +93,23 @@ def test_console_entry_point_exits_2_for_unreadable_file(tmp_path: Path) -> None
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "no such file" in done.stderr
+
+
+def test_several_files_and_a_directory_give_one_json_line_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.eml").write_bytes(REFUSAL)
+    (tmp_path / "b.eml").write_bytes(EXTENSION)
+    (tmp_path / "notes.txt").write_text("not mail")
+    code, out, _ = run(capsys, "classify", str(tmp_path), "--json")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(Path(r["file"]).name, r["kind"]) for r in rows] == [("a.eml", "rejected"),
+                                                                  ("b.eml", "extension")]
+    assert all({"kind", "sections", "evidence", "confidence", "needs_review"} <= set(r)
+               for r in rows)
+    # a missing file is named, and the others are still classified
+    code, out, err = run(capsys, "classify", str(tmp_path / "a.eml"), str(tmp_path / "x.eml"),
+                         str(tmp_path / "b.eml"), "--json")
+    assert code == 2 and "x.eml: no such file" in err
+    assert [json.loads(line)["kind"] for line in out.splitlines()] == ["rejected", "extension"]

@@ -31,7 +31,8 @@ def test_demo_ends_with_32_of_44_and_leaves_nothing_running(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert lines[-1] == "responded: 32 of 44"
-    assert any(line.startswith("responded 32 of 44 · overdue") for line in lines)
+    assert any(line.startswith("responded 32 · overdue") and line.endswith("= 44")
+               for line in lines)
     assert "Traceback" not in done.stderr
     # the servers were real and are gone: their ports refuse connections now
     smtp, imap = map(int, re.search(r"SMTP on 127.0.0.1:(\d+), IMAP on 127.0.0.1:(\d+)",

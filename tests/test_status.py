@@ -107,11 +107,15 @@ def test_board_of_a_played_campaign_32_of_44(played, capsys, monkeypatch):
     r = cli(capsys, cfg, "status", "sm")
     assert r.code == 0, r.err
     first = r.out.splitlines()[0]
-    assert first.startswith("responded 32 of 44 · overdue ")
+    assert first.startswith("responded 32 · overdue ") and first.endswith(" = 44")
+    # every request is counted in exactly one part of the headline
+    parts = [int(part.rsplit(" ", 1)[1]) for part in first.removesuffix(" = 44").split(" · ")]
+    assert sum(parts) == 44
     data = json.loads(cli(capsys, cfg, "status", "sm", "--json").out)
     s = data["summary"]
     assert (s["total"], s["responded"], s["failed"]) == (44, 32, 1)
     assert s["overdue"] + s["awaiting"] + s["clarification"] + s["failed"] == 12
+    assert s["needs_review"] == 0
     rows = {x["force"]: x for x in data["requests"]}
     for row in rows.values():
         assert {"force", "reference", "state", "sent", "due", "working_days_late",

@@ -1,7 +1,9 @@
-"""``foibot classify``: what kind of reply a raw ``.eml`` file is, and why."""
+"""``foibot classify``: what kind of reply raw ``.eml`` files are, how sure foibot is, and why."""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import typer
@@ -16,20 +18,53 @@ from foibot.rules.classify import classify as classify_mail
 def register(app: typer.Typer) -> None:
     @app.command()
     def classify(
-        file: Path = typer.Argument(..., help="A raw message (.eml) as received."),
-        as_json: bool = typer.Option(False, "--json", help="One JSON object for scripts."),
+        files: list[Path] = typer.Argument(
+            ..., metavar="FILE.eml...",
+            help="Raw messages as received; a directory means every .eml in it."),
+        as_json: bool = typer.Option(
+            False, "--json", help="One JSON object per file (one per line for several)."),
     ) -> None:
-        """Classify a reply: its kind, the sections cited as grounds, and the evidence."""
-        mail = parse(_read(file))
-        result = classify_mail(mail)
-        if as_json:
-            print_json({"file": str(file), "subject": mail.subject, **result.as_dict()})
-            return
-        for label, value in _lines(result):
-            print(f"{label:<17}{value}")
+        """Classify replies: kind, confidence, whether a person should check it, the sections
+        cited as grounds, and the evidence. Exits 2 if a file cannot be read (after the rest)."""
+        paths = expand(files)
+        failed = False
+        for path in paths:
+            try:
+                mail = parse(read(path))
+            except UsageError as exc:
+                print(f"foibot: {exc}", file=sys.stderr)
+                failed = True
+                continue
+            result = classify_mail(mail)
+            data = {"file": str(path), "subject": mail.subject, **result.as_dict()}
+            if as_json and len(paths) == 1:
+                print_json(data)
+            elif as_json:
+                print(json.dumps(data, ensure_ascii=False), flush=True)
+            else:
+                if len(paths) > 1:
+                    print(f"== {path}")
+                for label, value in lines(result):
+                    print(f"{label:<17}{value}")
+        if failed:
+            raise typer.Exit(2)
 
 
-def _read(file: Path) -> bytes:
+def expand(files: list[Path]) -> list[Path]:
+    """The files to read: each file as given, each directory's ``.eml`` files in name order."""
+    found: list[Path] = []
+    for path in files:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.suffix.lower() == ".eml" and p.is_file())
+            if not inside:
+                raise UsageError(f"{path}: a directory with no .eml files")
+            found += inside
+        else:
+            found.append(path)
+    return found
+
+
+def read(file: Path) -> bytes:
     try:
         return file.read_bytes()
     except FileNotFoundError:
@@ -40,16 +75,17 @@ def _read(file: Path) -> bytes:
         raise UsageError(f"{file}: cannot read ({exc.strerror or exc})") from None
 
 
-def _lines(result: Classification) -> list[tuple[str, str]]:
+def lines(result: Classification) -> list[tuple[str, str]]:
     """The human view: the same facts as --json, empty ones left out."""
     data = result.as_dict()
-    lines = [("kind", f"{result.kind} ({result.confidence})"),
-             ("sections", ", ".join(result.sections) or "none")]
+    review = ", needs review" if result.needs_review else ""
+    out = [("kind", f"{result.kind} ({result.confidence:.2f}{review})"),
+           ("sections", ", ".join(result.sections) or "none")]
     for key in ("force_reference", "extension_until", "stated_due", "failed_recipient",
                 "bounce_reason"):
         if data[key]:
-            lines.append((key.replace("_", " "), str(data[key])))
+            out.append((key.replace("_", " "), str(data[key])))
     if result.ncnd:
-        lines.append(("ncnd", "neither confirm nor deny"))
+        out.append(("ncnd", "neither confirm nor deny"))
     evidence = result.evidence or ("none",)
-    return lines + [("evidence" if i == 0 else "", item) for i, item in enumerate(evidence)]
+    return out + [("evidence" if i == 0 else "", item) for i, item in enumerate(evidence)]

@@ -1,13 +1,15 @@
-"""``foibot poll``, ``triage``, ``assign`` and ``mark``: bringing replies in and filing them."""
+"""``foibot poll``, ``triage``, ``assign``, ``review`` and ``mark``: bringing replies in, and a
+person's look at what foibot could not file or read."""
 
 from __future__ import annotations
+
+from typing import Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from foibot.cli.common import console, err_console, load_app, print_json
-from foibot.errors import UsageError
-from foibot.mail import inbox
+from foibot.mail import inbox, review
 from foibot.mail.imap import Mailbox, with_reconnect
 from foibot.rules.classify import KINDS
 
@@ -48,7 +50,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def triage(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
         """List messages that could not be matched to a request."""
-        rows = [m.as_dict() for m in inbox.triage(load_app(ctx))]
+        rows = [m.as_dict() for m in review.triage(load_app(ctx))]
         if as_json:
             print_json(rows)
             return
@@ -65,17 +67,52 @@ def register(app: typer.Typer) -> None:
     def assign(ctx: typer.Context, message: str = typer.Argument(..., help="Message id from `triage`."),
                reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M.")) -> None:
         """File a message under a request (and learn its sender for that force)."""
-        request = inbox.assign(load_app(ctx), message, reference)
+        request = review.assign(load_app(ctx), message, reference)
         typer.echo(f"filed under {request.reference} ({request.force.name})")
 
-    @app.command()
-    def mark(ctx: typer.Context, reference: str, kind: str,
-             note: str = typer.Option("", "--note")) -> None:
-        """Correct the kind of a request's latest reply (the user always wins)."""
-        if kind not in KINDS:
-            raise UsageError(f"kind {kind!r}: expected one of {', '.join(KINDS)}")
+    @app.command("review")
+    def review_command(
+        ctx: typer.Context,
+        name: Optional[str] = typer.Argument(None, help="Campaign (default: every campaign)."),
+        as_json: bool = typer.Option(False, "--json", help="A JSON list for scripts."),
+    ) -> None:
+        """Replies foibot is not sure about, oldest first: its reading, the evidence and the
+        first lines. foibot acts on none of them (no chaser, no deadline news) until you
+        confirm or correct each with `foibot mark REF KIND`."""
         a = load_app(ctx)
-        request = a.campaigns.find(reference)
-        a.campaigns.append_one(request.campaign, request.reference, "marked",
-                               {"kind": kind, "note": note}, now=a.now())
-        typer.echo(f"{request.reference}: marked {kind}")
+        items = review.queue(a, name)
+        if as_json:
+            print_json([item.as_dict() for item in items])
+            return
+        if not items:
+            typer.echo("nothing needs review")
+        for item in items:
+            console.print(f"{item.reference}  {item.force_name}  {item.day:%d %b %Y}  "
+                          f"reads as {item.kind} ({item.confidence:.2f})", markup=False)
+            console.print(f"    from {item.sender}: {item.subject!r}", markup=False)
+            for line in item.evidence[:3]:
+                console.print(f"    evidence: {line}", markup=False)
+            for line in item.preview:
+                console.print(f"    | {line[:72]}", markup=False)
+        if items:
+            typer.echo("confirm or correct each with: foibot mark REF KIND")
+        unfiled = len(review.triage(a))
+        if unfiled:
+            typer.echo(f"{unfiled} message(s) in triage, filed under no request: foibot triage")
+
+    @app.command()
+    def mark(
+        ctx: typer.Context,
+        reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M."),
+        kind: str = typer.Argument(..., help="What the latest reply is: " + ", ".join(KINDS) + "."),
+        note: str = typer.Option("", "--note", help="Why, for the timeline."),
+        by_post: bool = typer.Option(
+            False, "--by-post", help="The reply came by post (the request has no email reply)."),
+    ) -> None:
+        """Confirm or correct the kind of a request's latest reply (the user always wins).
+
+        The reply is then reviewed, and its words teach foibot the force's style."""
+        a = load_app(ctx)
+        event = review.mark(a, reference, kind, note=note, by_post=by_post)
+        what = "recorded a reply by post" if event.type == "reply_by_post" else "marked"
+        typer.echo(f"{event.request}: {what} {kind}")

@@ -151,7 +151,8 @@ def reply_event(message: StoredMessage, parsed: mailparse.ParsedEmail,
         "message": message.sha256, "message_id": parsed.message_id,
         "kind": result.kind, "sections": list(result.sections),
         "evidence": list(result.evidence)[:8], "force_reference": result.force_reference,
-        "ncnd": result.ncnd,
+        "ncnd": result.ncnd, "confidence": round(result.confidence, 2),
+        "needs_review": result.needs_review,
         "date": iso_utc(parsed.date) if parsed.date else None,
         "received": message.received, "from": parsed.from_addr, "subject": parsed.subject,
         "extension_until": result.extension_until.isoformat() if result.extension_until else None,
@@ -171,6 +172,12 @@ class Interpreter:
         self.summary = summary
         self._index: MatchIndex | None = None
         self._by_ref: dict[str, Request] = {}
+        self._examples: dict[str, list[classify_mod.Example]] = {}
+
+    def examples(self, force: str) -> list[classify_mod.Example]:
+        if force not in self._examples:
+            self._examples[force] = self.app.store.examples.for_force(force)
+        return self._examples[force]
 
     def index(self) -> MatchIndex:
         if self._index is None:
@@ -216,6 +223,7 @@ class Interpreter:
                 in_reply_to=parsed.in_reply_to, references=parsed.references,
                 subject=parsed.subject, text=parsed.new_text, sender=parsed.from_addr, raw=raw,
                 force_reference=result.force_reference, index=self.index(),
+                reads_as_reply=classify_mod.reads_as_reply(result),
             )
             record["why"] = found.detail
             data = reply_event(message, parsed, result, found)
@@ -230,12 +238,18 @@ class Interpreter:
                 f" listed in `foibot triage`")
             log.debug("interpreting %s failed:\n%s", message.id, traceback.format_exc())
             return record, None
+        if found.reference is not None:
+            request = self._by_ref[found.reference]
+            examples = self.examples(request.force.id)
+            if examples:       # the force's house style, as a person labelled it before
+                result = classify_mod.classify(parsed, examples=examples)
+                record["kind"] = result.kind
+                data = reply_event(message, parsed, result, found)
         if result.kind == "bounce":
             self.summary.bounce += 1
         if found.reference is None:
             self.summary.triage += 1
             return record, None
-        request = self._by_ref[found.reference]
         self.summary.matched += 1
         self.summary.events.append((request.reference, "reply", data))
         self.index().learn(request.reference, result.force_reference)
@@ -260,39 +274,7 @@ def file_replies(app: App, campaign: str, entries: list[tuple[str, dict[str, Any
     return len(app.campaigns.transact(campaign, decide, now=app.now()))
 
 
-# --- triage and the user's filing -------------------------------------------------------------
-def filed_messages(app: App) -> dict[str, str]:
-    """SHA-256 of every message filed as a reply -> the request it is filed under."""
-    found = {}
-    for request in all_requests(app):
-        for event in request.events:
-            if event.type == "reply" and event.data.get("message"):
-                found[event.data["message"]] = request.reference
-    return found
-
-
-def triage(app: App) -> list[StoredMessage]:
-    """Messages interpreted but filed under no request (unreadable ones included)."""
-    filed = filed_messages(app)
-    return [m for m in app.store.mail.messages()
-            if m.interpreted is not None and m.sha256 not in filed]
-
-
-def assign(app: App, message_key: str, reference: str) -> Request:
-    """File a triaged message under a request, and learn its sender for that force."""
-    message = app.store.mail.get(message_key)
-    request = app.campaigns.find(reference)
-    raw = app.store.mail.raw(message)
-    parsed = mailparse.parse(raw)
-    result = classify_mod.classify(parsed)
-    found = Match(request.reference, "assigned", "assigned by the user")
-    file_replies(app, request.campaign, [(request.reference,
-                                          reply_event(message, parsed, result, found))])
-    if parsed.from_addr:
-        app.store.mail.learn_sender(parsed.from_addr, request.force.id)
-    return request
-
-
+# --- attachments ------------------------------------------------------------------------------
 def save_attachments(app: App, message_key: str, folder: Path) -> list[Path]:
     """Copy a stored message's attachments into ``folder`` under safe names that never
     overwrite a file already there."""

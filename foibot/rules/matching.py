@@ -8,7 +8,8 @@ In order of certainty:
    the usual mis-typings (O/0, I/1/l);
 4. the force's own reference (``FOI 2026/01234``) recorded from an earlier reply;
 5. the sender's domain (or an address learned by ``assign``) belongs to exactly one force with
-   exactly one open request.
+   exactly one open request, *and* the message reads as a reply to a request: a newsletter or
+   a press release from a force's domain must not become a request's latest reply.
 
 Anything else goes to triage, with the reason.
 """
@@ -104,6 +105,7 @@ def match(
     raw: bytes,
     force_reference: str | None,
     index: MatchIndex,
+    reads_as_reply: bool = True,
 ) -> Match:
     # 1. per-request reply address
     if index.reply_pattern is not None:
@@ -142,6 +144,9 @@ def match(
         return Match(None, "none", why)
     candidates = [r for r in index.requests.values()
                   if r.force.id == force_ids[0] and r.reference in index.open_refs]
+    if len(candidates) == 1 and not reads_as_reply:
+        return Match(None, "none", f"from {force_ids[0]}'s domain, but it does not read as a "
+                                   f"reply to a request (no reference, no thread)")
     if len(candidates) == 1:
         return Match(candidates[0].reference, "domain",
                      f"from {sender}: the only open request to {force_ids[0]}")

@@ -171,6 +171,11 @@ class _Decider:
         st, policy = self.status, self.policy
         if not policy.enabled:
             return self.none("chasing is turned off ([chase] enabled = false)")
+        if st.unreviewed is not None and st.state != "withdrawn":
+            # never act on a misreading: the force may have answered in words foibot missed
+            day = st.unreviewed.day
+            return self.none(f"reply of {day.day} {day:%b} not yet reviewed: check it with "
+                             f"foibot review, then foibot mark {self.request.reference} KIND")
         handler = {
             "withdrawn": lambda: self.none("withdrawn"),
             "unsent": lambda: self.none("not sent yet"),

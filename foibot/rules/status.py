@@ -6,6 +6,11 @@ The state words follow the field (WhatDoTheyKnow's): a request is ``unsent``, ``
 (a substantive answer: successful, partially successful, not held or refused), ``review``
 (internal review asked for), ``withdrawn`` or ``lapsed``. Acknowledgements and auto-replies are
 not answers.
+
+A reply foibot did not understand (kind ``unknown``, or a reading below the classifier's
+confidence threshold) *needs review* until a person marks it (``foibot mark``): until then it is
+not counted as an answer, it does not move the clock, and nothing is done on it (no chaser, no
+"deadline passed"); the request is counted under "need review" on the board.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ class Reply:
 
     event: Event
     kind: str
+    needs_review: bool = False     # foibot's reading is uncertain and no one has checked it
 
     @property
     def day(self) -> date:
@@ -56,10 +62,15 @@ class RequestStatus:
     review_deadline: clock.Deadline | None = None
     failure: str | None = None
     answers: dict[str, float] = field(default_factory=dict)
+    unreviewed: Reply | None = None      # the oldest reply that still needs a person's look
 
     @property
     def responded(self) -> bool:
         return self.outcome is not None
+
+    @property
+    def needs_review(self) -> bool:
+        return self.unreviewed is not None
 
     @property
     def due(self) -> date | None:
@@ -79,7 +90,7 @@ class RequestStatus:
             "due": self.due.isoformat() if self.due else None,
             "stated_due": self.stated_due.isoformat() if self.stated_due else None,
             "working_days_left": st.working_days_left if st and not st.overdue else None,
-            "working_days_late": st.working_days_late if st else 0,
+            "working_days_late": self.working_days_late,
             "long_overdue": bool(st and st.long_overdue),
             "last_reply_kind": self.last_reply.kind if self.last_reply else None,
             "last_reply_date": self.last_reply.day.isoformat() if self.last_reply else None,
@@ -91,7 +102,21 @@ class RequestStatus:
             "failure": self.failure,
             "warnings": list(self.warnings),
             "answers": self.answers,
+            "needs_review": self.needs_review,
         }
+
+    @property
+    def working_days_late(self) -> int:
+        """How late the answer came (its day against the deadline), or how late it is today
+        while there is none; 0 for an answer in time."""
+        if self.deadline is None or self.deadline.due is None:
+            return 0
+        if self.outcome is not None:
+            due = self.deadline.due
+            if self.outcome.day <= due:
+                return 0
+            return clock.working_days_between(due, self.outcome.day, self.request.force.regime)  # type: ignore[arg-type]
+        return self.standing.working_days_late if self.standing else 0
 
 
 def is_open(request: Request) -> bool:
@@ -101,18 +126,27 @@ def is_open(request: Request) -> bool:
 
 
 def replies(events: Iterable[Event]) -> list[Reply]:
-    """Replies in order, with the user's corrections (``marked``) applied to the latest one."""
+    """Replies in order, with the user's word (``marked``) applied: it sets the latest reply's
+    kind, and every reply up to it has then been reviewed."""
     found: list[Reply] = []
     for event in events:
         if event.type == "reply":
-            found.append(Reply(event, event.data.get("kind", "unknown")))
+            kind = event.data.get("kind", "unknown")
+            unsure = bool(event.data.get("needs_review", kind == "unknown"))
+            found.append(Reply(event, kind, unsure and kind not in ("bounce", "auto_reply")))
         elif event.type == "reply_by_post":
             found.append(Reply(event, event.data.get("kind", "successful")))
         elif event.type == "marked" and found:
+            found = [replace(r, needs_review=False) for r in found]
             found[-1] = Reply(found[-1].event, event.data["kind"])
         elif event.type == "marked":
             found.append(Reply(event, event.data["kind"]))
     return found
+
+
+def understood(events: Iterable[Event]) -> list[Reply]:
+    """The replies foibot may act on: read with confidence, or checked by a person."""
+    return [r for r in replies(events) if not r.needs_review]
 
 
 def _day(event: Event, key: str = "on") -> date:
@@ -125,7 +159,7 @@ def clock_facts(request: Request) -> tuple[date | None, list[clock.ClockFact]]:
     """The receipt date and the clock-moving facts of a request, oldest first."""
     sent: date | None = None
     facts: list[clock.ClockFact] = []
-    marked = {id(r.event): r.kind for r in replies(request.events)}
+    marked = {id(r.event): r.kind for r in replies(request.events) if not r.needs_review}
     for event in request.events:
         key = event.data.get("key")
         if event.type == "sent" and key == "request" and sent is None:
@@ -142,7 +176,9 @@ def clock_facts(request: Request) -> tuple[date | None, list[clock.ClockFact]]:
             facts.append(clock.ClockFact("extension", _day(event),
                                          date.fromisoformat(until) if until else None))
         elif event.type in ("reply", "reply_by_post"):
-            kind = marked.get(id(event), str(event.data.get("kind", "unknown")))
+            if id(event) not in marked:
+                continue        # not understood yet: it moves no clock until someone looks
+            kind = marked[id(event)]
             day = Reply(event, kind).day
             if kind == "clarification":
                 facts.append(clock.ClockFact("clarification_requested", day))
@@ -169,8 +205,10 @@ def derive(request: Request, today: date, *,
                                             if london_date(e.at) <= today))
     regime: clock.Regime = "foisa" if request.force.regime == "foisa" else "foia"
     events = request.events
-    all_replies = [r for r in replies(events) if r.kind != "auto_reply"]
-    last = all_replies[-1] if all_replies else None
+    every = [r for r in replies(events) if r.kind != "auto_reply"]
+    last = every[-1] if every else None
+    unreviewed = next((r for r in every if r.needs_review), None)
+    all_replies = [r for r in every if not r.needs_review]
     outcome = next((r for r in reversed(all_replies) if r.kind in SUBSTANTIVE), None)
     force_ref = None
     stated = None
@@ -242,11 +280,14 @@ def derive(request: Request, today: date, *,
     else:
         state, action = "awaiting", "wait"
     action = _after_escalation(events, action)
+    if unreviewed is not None and state not in ("withdrawn",):
+        action = f"review the reply of {unreviewed.day.day} {unreviewed.day:%b} (foibot review)"
     return RequestStatus(
         request=request, state=state, sent=sent, deadline=deadline, standing=stand,
         last_reply=last, outcome=outcome, force_reference=force_ref, stated_due=stated,
         stated_note=stated_note, next_action=action, warnings=tuple(warnings), chasers=chasers,
         review_requested=review_day, review_deadline=review_dl, failure=failure, answers=answers,
+        unreviewed=unreviewed,
     )
 
 
@@ -270,28 +311,45 @@ def _after_escalation(events: tuple[Event, ...], action: str) -> str:
     return action
 
 
+# The parts of the headline, in order; every request is counted in exactly one of them.
+PARTS = (("needs_review", "need review"), ("responded", "responded"), ("overdue", "overdue"),
+         ("awaiting", "waiting"), ("clarification", "clarification asked"), ("fee", "fee asked"),
+         ("review", "internal review"), ("failed", "failed"), ("uncertain", "uncertain"),
+         ("sending", "sending"), ("unsent", "not sent"), ("lapsed", "lapsed"),
+         ("withdrawn", "withdrawn"))
+
+
 @dataclass(frozen=True)
 class Board:
     rows: list[RequestStatus]
 
+    @staticmethod
+    def part(row: RequestStatus) -> str:
+        """The one headline part a request is counted in."""
+        if row.needs_review:
+            return "needs_review"
+        return row.state
+
     @property
     def summary(self) -> dict[str, int]:
+        """Counts for ``status --json``: ``total`` and one count per part; the parts add up to
+        the total (a reply that needs review counts there, not as responded)."""
         counts = {key: 0 for key in SUMMARY_KEYS}
+        counts["needs_review"] = 0
         counts["total"] = len(self.rows)
         for row in self.rows:
-            if row.responded:
-                counts["responded"] += 1
-            elif row.state in counts:
-                counts[row.state] += 1
-            else:
-                counts[row.state] = counts.get(row.state, 0) + 1
+            part = self.part(row)
+            counts[part] = counts.get(part, 0) + 1
         return counts
 
     def headline(self) -> str:
+        """``responded 31 · need review 2 · overdue 9 · waiting 1 · withdrawn 1 = 44``: the
+        answered first, then every other part that is not empty, then the total they make."""
         s = self.summary
-        return (f"responded {s['responded']} of {s['total']} · overdue {s['overdue']} · "
-                f"awaiting {s['awaiting']} · clarification {s['clarification']} · "
-                f"failed {s['failed']}")
+        words = [f"responded {s['responded']}"]
+        words += [f"{label} {s[key]}" for key, label in PARTS
+                  if key != "responded" and s.get(key)]
+        return " · ".join(words) + f" = {s['total']}"
 
 
 def board(requests: Iterable[Request], today: date, *,

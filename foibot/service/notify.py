@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from foibot.letters.chasers import ChaseOutcome
 
 EVENTS = ("reply", "clarification", "bounce", "deadline_passed", "chaser_sent", "letter_sent",
-          "drafted")
+          "drafted", "needs_review")
 BACKOFF_SECONDS = 0.2
 
 _LETTERS = {
@@ -92,10 +92,15 @@ def _about(request: Request, event: str, key: str, kind: str | None, at: datetim
 def from_reply(request: Request, data: Mapping[str, Any], at: datetime) -> Notification | None:
     """A filed reply as news, or None for acknowledgements, auto-replies and the like."""
     kind = str(data.get("kind") or "")
+    name, ref = request.force.name, request.reference
+    if data.get("needs_review") and kind not in ("bounce", "auto_reply"):
+        reading = f" (it reads as {kind.replace('_', ' ')})" if kind != "unknown" else ""
+        return _about(request, "needs_review", str(data.get("message")), kind, at,
+                      f"{name} replied to {ref}, but foibot is not sure what it says{reading}:"
+                      f" check it with foibot review")
     event = _REPLY_EVENTS.get(kind)
     if event is None:
         return None
-    name, ref = request.force.name, request.reference
     if event == "reply":
         sections = ", ".join(f"s.{s}" for s in data.get("sections") or [])
         text = f"{name} answered {ref}: {_KIND_WORDS[kind]}" + (f" ({sections})" if sections else "")

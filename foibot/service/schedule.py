@@ -74,7 +74,7 @@ def sweep_job(app: App) -> JobResult:
         for request in app.campaigns.requests(name):
             count += 1
             row = derive(request, today)
-            if row.state == "overdue" and row.due is not None:
+            if row.state == "overdue" and row.due is not None and not row.needs_review:
                 notes.append(notify.deadline_passed(request, row.due, now))
     news = notify.enqueue(app, notes)
     return JobResult(fields={"campaigns": len(names), "requests": count, "overdue": len(notes),

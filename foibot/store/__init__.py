@@ -5,6 +5,7 @@ Layout (state schema 2)::
     campaigns/<name>/   a campaign: campaign.json, events.jsonl, letters-*.pack
     mail/               received mail: pack-*.pack, index.jsonl, state.json
     service/            the service: state.json (jobs, instance, queue), notified.jsonl
+    review/             examples.jsonl: replies a person labelled, to learn each force's style
     drafts/<name>/      letters written for the user to read, edit and send (.eml)
     dry-run/<name>/     what `send --dry-run` would send (.eml)
     .lock               the inter-process lock every write takes
@@ -29,6 +30,7 @@ from filelock import FileLock, Timeout
 
 from foibot.errors import StateError
 from foibot.store.campaigns import CampaignStore, CampaignView
+from foibot.store.examples import ExampleStore
 from foibot.store.files import atomic_write_bytes, load_json
 from foibot.store.mail import Cursor, MailStore, Source, StoredMessage
 from foibot.store.service import ServiceStore
@@ -82,6 +84,10 @@ class Store:
     def mail(self) -> MailStore:
         self._upgraded()
         return MailStore(self.root, self.locked)
+
+    @cached_property
+    def examples(self) -> ExampleStore:
+        return ExampleStore(self.root, self.locked)
 
     @cached_property
     def service(self) -> ServiceStore:

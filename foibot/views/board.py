@@ -53,8 +53,10 @@ def render(console: Console, b: Board, rows: list[RequestStatus] | None = None) 
             due += f" (force: {r.stated_due.isoformat()})"
         last = f"{r.last_reply.kind} {r.last_reply.day:%d %b}" if r.last_reply else ""
         style = STATE_STYLE.get(r.state, "")
-        table.add_row(r.request.force.name, r.request.reference,
-                      f"[{style}]{r.state}[/]" if style else r.state,
+        state = f"[{style}]{r.state}[/]" if style else r.state
+        if r.needs_review:
+            state = f"[bold yellow]needs review[/] ({r.state})"
+        table.add_row(r.request.force.name, r.request.reference, state,
                       r.sent.isoformat() if r.sent else "", due, when, last,
                       r.force_reference or "", r.next_action)
     console.print(table)

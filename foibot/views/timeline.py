@@ -34,6 +34,8 @@ def describe(event_type: str, data: dict[str, Any]) -> str:
             text += f"; they say due {data['stated_due']}"
         if data.get("failed_recipient"):
             text += f"; failed: {data['failed_recipient']} ({data.get('bounce_reason')})"
+        if data.get("needs_review"):
+            text += f"; foibot is not sure ({data.get('confidence', 0):.2f}): needs review"
         return text
     if event_type == "marked":
         return f"marked {data.get('kind')} by the user {data.get('note') or ''}".strip()

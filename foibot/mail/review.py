@@ -1,0 +1,163 @@
+"""A person's look at the replies: what needs review, marking a kind, filing from triage.
+
+foibot acts only on replies it understood (see :mod:`foibot.rules.status`); everything else
+waits here. :func:`queue` lists the replies that need a person, oldest first, with the evidence
+and the first lines of each; :func:`mark` confirms or corrects the latest reply of a request
+(and keeps it as a labelled example, so the force's next letter in the same style is read
+right); :func:`assign` files a message from triage under a request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from foibot.app import App
+from foibot.errors import FoibotError, UsageError
+from foibot.mail import parse as mailparse
+from foibot.mail.inbox import all_requests, file_replies, reply_event
+from foibot.model import Event, Request
+from foibot.rules import classify as classify_mod
+from foibot.rules.classify import KINDS, Example
+from foibot.rules.matching import Match
+from foibot.rules.status import derive, replies
+from foibot.store import StoredMessage
+from foibot.timeutil import london_date
+
+PREVIEW_LINES = 4
+
+
+@dataclass(frozen=True)
+class Item:
+    """A reply that waits for a person."""
+
+    campaign: str
+    reference: str
+    force: str
+    force_name: str
+    day: date
+    kind: str               # foibot's proposed reading
+    confidence: float
+    evidence: tuple[str, ...]
+    sender: str
+    subject: str
+    preview: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"campaign": self.campaign, "reference": self.reference, "force": self.force,
+                "force_name": self.force_name, "date": self.day.isoformat(),
+                "kind": self.kind, "confidence": self.confidence,
+                "evidence": list(self.evidence), "from": self.sender,
+                "subject": self.subject, "preview": list(self.preview)}
+
+
+def queue(app: App, campaign: str | None = None) -> list[Item]:
+    """Replies that need review, oldest first."""
+    today = london_date(app.now())
+    names = [campaign] if campaign else app.campaigns.names()
+    items = []
+    for name in names:
+        for request in app.campaigns.requests(name):
+            status = derive(request, today)
+            reply = status.unreviewed
+            if reply is None:
+                continue
+            data = reply.event.data
+            items.append(Item(
+                name, request.reference, request.force.id, request.force.name, reply.day,
+                reply.kind, float(data.get("confidence", 0.0)),
+                tuple(data.get("evidence") or ()), str(data.get("from") or ""),
+                str(data.get("subject") or ""), tuple(preview(app, data.get("message")))))
+    return sorted(items, key=lambda item: (item.day, item.campaign, item.reference))
+
+
+def preview(app: App, sha: str | None, lines: int = PREVIEW_LINES) -> list[str]:
+    """The first non-empty lines of a stored reply's own words."""
+    if not sha:
+        return []
+    try:
+        parsed = mailparse.parse(app.store.mail.raw(sha))
+    except FoibotError:
+        return ["(the message cannot be read from the store)"]
+    text = parsed.new_text or next((a.text for a in parsed.attachments if a.text), "") or ""
+    return [line.strip() for line in text.splitlines() if line.strip()][:lines]
+
+
+def mark(app: App, reference: str, kind: str, *, note: str = "", by_post: bool = False) -> Event:
+    """Confirm or correct the kind of a request's latest reply.
+
+    A request with no reply cannot be marked (that would silently turn "overdue" into
+    "responded"); a reply that came by post is recorded as one with ``by_post``.
+    """
+    if kind not in KINDS:
+        raise UsageError(f"kind {kind!r}: expected one of {', '.join(KINDS)}")
+    request = app.campaigns.find(reference)
+    found = replies(request.events)
+    if by_post:
+        return app.campaigns.append_one(request.campaign, request.reference, "reply_by_post",
+                                        {"kind": kind, "note": note}, now=app.now())
+    if not found:
+        raise UsageError(
+            f"{request.reference} has no reply to mark; for a reply that came by post: "
+            f"foibot record {request.reference} reply_by_post --kind {kind} "
+            f"(or foibot mark {request.reference} {kind} --by-post)")
+    latest = found[-1]
+    event = app.campaigns.append_one(
+        request.campaign, request.reference, "marked",
+        {"kind": kind, "note": note, "reply": latest.event.seq, "was": latest.kind},
+        now=app.now())
+    _learn(app, request, latest.event, kind)
+    return event
+
+
+def _learn(app: App, request: Request, reply: Event, kind: str) -> None:
+    """Keep the reply's words as a labelled example of the force's house style."""
+    sha = reply.data.get("message")
+    if not sha:
+        return
+    try:
+        parsed = mailparse.parse(app.store.mail.raw(sha))
+    except FoibotError:
+        return
+    text = classify_mod.own_words(parsed)
+    if not text:
+        return
+    day = london_date(reply.at)
+    app.store.examples.add(
+        Example(request.force.id, kind, text,
+                f"reply of {day.day} {day:%b %Y} ({request.reference})"),
+        message=sha, at=app.now())
+
+
+def filed_messages(app: App) -> dict[str, str]:
+    """SHA-256 of every message filed as a reply -> the request it is filed under."""
+    found = {}
+    for request in all_requests(app):
+        for event in request.events:
+            if event.type == "reply" and event.data.get("message"):
+                found[event.data["message"]] = request.reference
+    return found
+
+
+def triage(app: App) -> list[StoredMessage]:
+    """Messages interpreted but filed under no request (unreadable ones included)."""
+    filed = filed_messages(app)
+    return [m for m in app.store.mail.messages()
+            if m.interpreted is not None and m.sha256 not in filed]
+
+
+def assign(app: App, message_key: str, reference: str) -> Request:
+    """File a triaged message under a request, and learn its sender for that force."""
+    message = app.store.mail.get(message_key)
+    request = app.campaigns.find(reference)
+    raw = app.store.mail.raw(message)
+    parsed = mailparse.parse(raw)
+    result = classify_mod.classify(parsed, examples=app.store.examples.for_force(
+        request.force.id))
+    found = Match(request.reference, "assigned", "assigned by the user")
+    file_replies(app, request.campaign, [(request.reference,
+                                          reply_event(message, parsed, result, found))])
+    if parsed.from_addr:
+        app.store.mail.learn_sender(parsed.from_addr, request.force.id)
+    return request

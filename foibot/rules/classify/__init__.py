@@ -1,0 +1,167 @@
+"""What a police force's reply is: pure rules over a :class:`~foibot.mail.parse.ParsedEmail`.
+
+The kinds follow WhatDoTheyKnow's request states. A reply is judged in two steps: mail that a
+machine sent (a bounce, a delay warning, an out-of-office) is recognised from its structure and
+headers (:mod:`.machine`); everything else is read as a letter, act by act (:mod:`.letter`),
+from the force's own words only: the new text of the mail and its attachments, never the quoted
+copy of our letter, never the Act's boilerplate. Every result carries its ``evidence`` (the
+header or the words that decided it) and a ``confidence`` from 0 to 1; below
+:data:`REVIEW_BELOW` the kind is still proposed, but the reply ``needs_review`` and foibot acts
+on it only once a person has looked (``foibot review``, ``foibot mark``).
+
+    >>> from foibot.mail.parse import parse
+    >>> mail = parse(b"Subject: FOI 2026/00123\\r\\n\\r\\nThe information is not held.")
+    >>> result = classify(mail)
+    >>> result.kind, result.force_reference, result.needs_review
+    ('not_held', 'FOI 2026/00123', False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from foibot.mail.parse import ParsedEmail
+from foibot.rules.classify import letter, machine
+from foibot.rules.classify.dates import DUE, UNTIL, date_after, parse_date
+from foibot.rules.classify.examples import Example, nearest
+from foibot.rules.classify.references import force_reference
+from foibot.rules.classify.sections import find_sections
+from foibot.rules.classify.text import Sentence, normalise, sentences
+
+KINDS = (
+    "acknowledgement",
+    "clarification",
+    "fee",
+    "extension",
+    "successful",
+    "partially_successful",
+    "not_held",
+    "rejected",
+    "review_outcome",
+    "auto_reply",
+    "bounce",
+    "unknown",
+)
+SUBSTANTIVE = frozenset({"successful", "partially_successful", "not_held", "rejected"})
+REPLIES = frozenset({"acknowledgement", "clarification", "fee", "extension",
+                     "review_outcome"}) | SUBSTANTIVE
+"""Kinds that answer a request: only these may be filed on the sender's domain alone."""
+COARSE = {
+    "successful": "answer", "partially_successful": "answer", "not_held": "answer",
+    "rejected": "answer", "review_outcome": "answer",
+    "acknowledgement": "interim", "extension": "interim",
+    "clarification": "needs requester", "fee": "needs requester",
+    "auto_reply": "not a reply", "bounce": "not a reply", "unknown": "not a reply",
+}
+"""The question the board asks of a reply: an answer, an interim letter, a letter that needs
+the requester, or no reply at all."""
+REVIEW_BELOW = 0.7
+"""A reading less certain than this is proposed, but waits for a person before foibot acts."""
+
+__all__ = ["COARSE", "KINDS", "REPLIES", "REVIEW_BELOW", "SUBSTANTIVE", "Classification", "Example",
+           "classify", "find_sections", "force_reference", "own_words", "parse_date",
+           "reads_as_reply"]
+
+
+@dataclass(frozen=True)
+class Classification:
+    kind: str
+    sections: tuple[str, ...]
+    force_reference: str | None
+    evidence: tuple[str, ...]
+    confidence: float = 1.0
+    ncnd: bool = False
+    extension_until: date | None = None
+    stated_due: date | None = None
+    failed_recipient: str | None = None
+    bounce_reason: str | None = None
+
+    @property
+    def needs_review(self) -> bool:
+        """Not understood well enough to act on without a person's look."""
+        return self.kind == "unknown" or self.confidence < REVIEW_BELOW
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain JSON-ready values (dates as ISO strings), as ``foibot classify --json`` prints."""
+        return {
+            "kind": self.kind,
+            "sections": list(self.sections),
+            "force_reference": self.force_reference,
+            "evidence": list(self.evidence),
+            "confidence": round(self.confidence, 2),
+            "needs_review": self.needs_review,
+            "ncnd": self.ncnd,
+            "extension_until": self.extension_until.isoformat() if self.extension_until else None,
+            "stated_due": self.stated_due.isoformat() if self.stated_due else None,
+            "failed_recipient": self.failed_recipient,
+            "bounce_reason": self.bounce_reason,
+        }
+
+
+def reads_as_reply(result: Classification) -> bool:
+    """Does this read as a force's reply to a request (rather than a newsletter, an auto-reply
+    or anything else that happens to come from a force's domain)?"""
+    return result.kind in REPLIES and not result.needs_review
+
+
+def _texts(msg: ParsedEmail) -> list[tuple[str, str]]:
+    """The force's own words: the new text of the mail, then each readable attachment."""
+    return [("text", msg.new_text or "")] + [
+        (f'attachment "{a.filename}"', a.text) for a in msg.attachments
+        if a.text and not a.content_type.startswith("message/")]
+
+
+def _own(found: list[Sentence]) -> str:
+    return " ".join(s.text for s in found if not s.boilerplate)
+
+
+def own_words(msg: ParsedEmail) -> str:
+    """A reply's own sentences, normalised, without boilerplate: what an example keeps."""
+    return _own([s for label, text in _texts(msg) for s in sentences(label, text)])
+
+
+def classify(msg: ParsedEmail, *, examples: Sequence[Example] = ()) -> Classification:
+    """Classify one reply. Pure: the same mail (and examples) always give the same answer.
+
+    ``examples`` are replies a person has labelled (``foibot mark``), usually from the same
+    force: a reply written in the same house style as one of them takes its kind, with the
+    shared words as evidence.
+    """
+    back = machine.returned(msg)
+    if back is not None and back.failed:
+        return Classification("bounce", (), None, back.evidence, 0.95,
+                              failed_recipient=back.recipient, bounce_reason=back.reason)
+    if back is not None:
+        return Classification("unknown", (), None, back.evidence, 0.9)
+    texts = _texts(msg)
+    found = [s for label, text in texts for s in sentences(label, text)]
+    reading = letter.read(found, texts=texts,
+                          attachments=[(a.filename, a.text, a.problem) for a in msg.attachments
+                                       if not a.content_type.startswith("message/")])
+    decision = letter.decide(reading, auto=machine.auto_headers(msg))
+    kind, confidence, evidence = decision.kind, decision.confidence, decision.evidence
+    like = nearest(examples, _own(found))
+    if like is not None and (like.kind == kind or like.similarity > confidence):
+        if like.kind != kind:
+            evidence = (like.evidence,)
+        else:
+            evidence = evidence + (like.evidence,)
+        kind, confidence = like.kind, max(confidence if like.kind == kind else 0.0,
+                                          min(0.95, like.similarity))
+    firm = [(s.source, s.text) for s in found if not s.boilerplate]
+    sections, ncnd = find_sections(firm)
+    if kind in ("acknowledgement", "auto_reply", "unknown"):
+        sections, ncnd = (), False  # what these cite is boilerplate or a quote, not grounds
+    joined = " ".join(normalise(text or "") for _, text in texts)
+    return Classification(
+        kind=kind,
+        sections=sections,
+        force_reference=force_reference(msg),
+        evidence=tuple(evidence[:8]),
+        confidence=confidence,
+        ncnd=ncnd and kind in ("rejected", "partially_successful", "review_outcome"),
+        extension_until=date_after(joined, UNTIL) if kind == "extension" else None,
+        stated_due=date_after(joined, DUE) if kind == "acknowledgement" else None,
+    )

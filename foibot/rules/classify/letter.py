@@ -1,0 +1,359 @@
+"""Reading a letter as the acts it performs, then deciding its kind from those acts.
+
+A police FOI response is built from a few acts, whatever the house style: it confirms or
+denies holding the information (s.1(1)(a)), gives what it holds (s.1(1)(b)), withholds what is
+exempt or too costly (a s.17 refusal notice, naming sections and saying for which questions),
+or neither confirms nor denies. Letters that are not the answer acknowledge receipt, ask the
+requester to clarify, give notice of a fee or of more time, or report an internal review.
+:func:`read` finds each act in the force's firm sentences (not its conditionals, not its
+boilerplate), and the answers it gives question by question; :func:`decide` turns the acts
+into a kind with a confidence that says how clear the letter was.
+
+The kinds' boundaries follow WhatDoTheyKnow's states: something given and something withheld
+(or not held) is ``partially_successful``; information given "as a gesture of goodwill" beside
+a cost refusal is too, because the requester got figures; a refusal of everything is
+``rejected``; nothing held is ``not_held``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from foibot.rules.classify import lexicon as lx
+from foibot.rules.classify.text import Sentence
+
+_TABLE_ROW = re.compile(
+    r"^\s*(?:19|20)\d\d(?:[/-]\d\d(?:\d\d)?)?\*?:?\s*[-:]?[ \t]+(?:\S+[ \t]+){0,3}\xa3?\d", re.M)
+_YEAR_VALUE = re.compile(r"(?<![\w/-])(?:19|20)\d\d(?:/\d\d)? ?[-:] ?\xa3?\d[\d,.]*\b(?![/-]\w)")
+_FILLER = r"(?:(?!(?:or|and|to|of|in|on|at|for|by|the|a|an|per|working|calendar)\b)[a-z-]+ )"
+_NOUNS = (r"officers?|staff|members|employees|incidents?|arrests?|crimes?|offences?|reports?|"
+          r"cases?|vehicles?|complaints?|allegations?|dismissals?|people|persons?|individuals?|"
+          r"deployments?|uses?|occasions?|times|calls|investigations?|convictions?|charges?|"
+          r"devices?|cameras?|dogs|horses|sergeants|constables|inspectors|posts?|payments?|"
+          r"stops?|searches|items?|victims?|suspects?|referrals?|applications?|certificates?|"
+          r"licen[cs]es?|firearms?|weapons?|drones?|tasers?|discharges?")
+_COUNT = re.compile(rf"(?<![\d.,/-])\b(?!(?:19|20)\d\d\b)\d[\d,]*[ \t]?{_FILLER}{{0,2}}(?:{_NOUNS})\b")
+_MONEY = re.compile(r"\xa3\s?\d[\d,]*(?:\.\d\d)?")
+_LIMIT_MONEY = re.compile(r"\xa3\s?(?:450|600|25)(?:\.00)?")
+_COST_TALK = re.compile(r"\b(?:approximately|estimate[ds]?|would (?:take|need|require|involve)|"
+                        r"each|per (?:record|case|file)|minutes?|manual|review|search(?:es|ed)?|"
+                        r"retriev|locat|identify|threshold|limit|exceed|in excess|over \d|"
+                        r"fee|payment|payable|disburse|charge|per hour|working days)")
+_ANSWER_MARK = re.compile(
+    r"^(?:answers?|response|reply)\s?\d*[a-z]?(?:\s?(?:,|and|&)\s?\d+)*\s?[:.)-]?\s+|^a\d+[:.)]?\s+|"
+    r"^(?:q|qs|questions?|requests?|parts?|points?)\s?\d+[a-z]?\)?(?:\s?(?:,|and|&)\s?\d+)*\s?[:.)-]?\s+|"
+    r"^\d{1,2}[a-z]?[.)]\s+|^[a-h][.)]\s+")
+_QUESTION = re.compile(r"\?\s*$|^(?:how many|what|which|when|where|who|please (?:provide|state|confirm)|can you)\b")
+_DATA_SUFFIXES = (".xlsx", ".xls", ".csv", ".ods", ".xlsm")
+_DOC_SUFFIXES = (".pdf", ".docx", ".doc", ".odt", ".rtf", ".txt", ".htm", ".html") + _DATA_SUFFIXES
+
+
+@dataclass
+class Act:
+    """One act found in a letter, with the words that show it."""
+
+    name: str
+    evidence: str
+    part: bool = False      # said of one question or part, not the whole request
+    whole: bool = False     # said of the whole request
+
+
+@dataclass
+class Reading:
+    """What a letter does, act by act."""
+
+    acts: list[Act] = field(default_factory=list)
+    figures: str | None = None          # evidence of figures given (a table, counts)
+    money: str | None = None            # amounts of money given (or a fee asked)
+    figure: str | None = None           # a single figure, which counts beside "it is held"
+    answers: list[str] = field(default_factory=list)   # answers given question by question
+    data_file: str | None = None        # a spreadsheet attached
+    cover: str | None = None            # "please find attached our response" ...
+    unread_document: str | None = None  # ... and a response document we could not read
+    attachment_text: bool = False       # an attachment's words were read
+
+    def has(self, *names: str) -> bool:
+        return any(a.name in names for a in self.acts)
+
+    def any_of(self, name: str, *, part: bool | None = None, whole: bool | None = None) -> bool:
+        return any(a.name == name and (part is None or a.part == part)
+                   and (whole is None or a.whole == whole) for a in self.acts)
+
+    def evidence(self, *names: str) -> list[str]:
+        seen: list[str] = []
+        for act in self.acts:
+            if act.name in names and act.evidence not in seen:
+                seen.append(act.evidence)
+        return seen
+
+
+_ACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("held_all", lx.HELD_ALL),
+    ("held_part", lx.HELD_PART),
+    ("partial", lx.PARTIAL),
+    ("not_held", lx.NOT_HELD),
+    ("ncnd", lx.NCND),
+    ("disclosed", lx.DISCLOSED),
+    ("goodwill", lx.GOODWILL),
+    ("refused", lx.REFUSAL),
+    ("cost", lx.COST),
+    ("vexatious", lx.VEXATIOUS),
+    ("s17", lx.S17_NOTICE),
+    ("receipt", lx.RECEIPT),
+    ("review_receipt", lx.REVIEW_RECEIPT),
+    ("review", lx.REVIEW),
+    ("clarification", lx.CLARIFICATION),
+    ("fee", lx.FEE),
+    ("extension", lx.EXTENSION),
+    ("clarify_hold", lx.CLARIFY_HOLD),
+    ("away", lx.AWAY),
+)
+# The s.17 preamble is itself boilerplate, but says a refusal follows.
+_EVEN_IN_BOILERPLATE = {"s17"}
+# Acts that are asked or announced, often in conditional words ("could you ...?", "we will
+# respond by ...", "if you are out of the office ...") and count as said.
+_EVEN_CONDITIONAL = {"clarification", "receipt", "review_receipt", "extension", "away", "fee",
+                     "s17", "clarify_hold"}
+_WITHHOLDING = ("refused", "cost", "vexatious", "ncnd")
+# Acts a letter can deny doing: "we have not refused", "rather than refuse", "not disclosed".
+_DENIABLE = {"refused", "cost", "vexatious", "disclosed"}
+
+
+def _quote(label: str, words: str) -> str:
+    words = words.strip()
+    if len(words) > 90:
+        words = words[:87].rstrip() + "..."
+    return f'{label}: "{words}"'
+
+
+def read(sentences: list[Sentence], *, texts: list[tuple[str, str]],
+         attachments: list[tuple[str, str | None, str | None]]) -> Reading:
+    """The acts of a letter. ``texts`` are its raw sources (tables need their line breaks);
+    ``attachments`` are ``(filename, text, problem)``."""
+    reading = Reading()
+    for sentence in sentences:
+        cover = lx.COVER_ONLY.search(sentence.text)
+        if cover and not reading.cover:
+            reading.cover = _quote(sentence.source, cover.group(0))
+        for name, pattern in _ACTS:
+            if sentence.boilerplate and name not in _EVEN_IN_BOILERPLATE:
+                continue
+            if name == "disclosed" and cover:
+                continue          # a covering note is not itself a disclosure
+            found = next((m for m in pattern.finditer(sentence.text)
+                          if (name in _EVEN_CONDITIONAL or sentence.firm_at(m.start()))
+                          and not (name in _DENIABLE and sentence.negated_at(m.start()))),
+                         None)
+            if found is None:
+                continue
+            if name in _WITHHOLDING and lx.OTHER_INFO.search(sentence.text):
+                name = "other"    # "... any other information": a rider, not the answer
+            whole = bool(lx.WHOLE.search(sentence.text))
+            part = bool(lx.PART.search(sentence.text)) and not whole
+            reading.acts.append(Act(name, _quote(sentence.source, found.group(0)),
+                                    part=part, whole=whole))
+        answer = _answer_given(sentence)
+        if answer:
+            reading.answers.append(answer)
+    reading.figures = _figures(texts, money=False)
+    reading.figure = _figures(texts, money=False, least=1)
+    reading.money = _figures(texts, money=True) if not reading.figures else None
+    for name, text, problem in attachments:
+        lower = name.lower()
+        if lower.endswith(_DATA_SUFFIXES):
+            reading.data_file = f'attachment "{name}"'
+        if text:
+            reading.attachment_text = True
+        elif lower.endswith(_DOC_SUFFIXES) or problem:
+            reading.unread_document = f'attachment "{name}"' + (f" ({problem})" if problem else "")
+    return reading
+
+
+def _answer_given(sentence: Sentence) -> str | None:
+    """A numbered answer that gives something ("Answer 1 42 of the 53 arrests ...",
+    "Q2. 17", "1a) yes"): not a question, not a refusal, not a denial."""
+    mark = _ANSWER_MARK.match(sentence.text)
+    if not mark or sentence.boilerplate:
+        return None
+    rest = sentence.text[mark.end():].strip()
+    if not rest or _QUESTION.search(rest) or "[request" in rest:
+        return None
+    for pattern in (lx.REFUSAL, lx.COST, lx.NCND, lx.NOT_HELD, lx.VEXATIOUS, lx.CLARIFICATION,
+                    lx.S17_NOTICE, lx.RECEIPT):
+        if pattern.search(rest):
+            return None
+    plain = re.sub(r"\b(?:sections?|s\.?) ?\d+(?: ?\([0-9a-z]+\))*|\b(?:19|20)\d\d\b|"
+                   r"\bfoi ?\S*\d\S*", " ", rest)
+    if re.search(r"\d|\byes\b|\bno\b(?! (?:information|data|records?))", plain):
+        return _quote(sentence.source, sentence.text)
+    return None
+
+
+def _figures(texts: list[tuple[str, str]], *, money: bool, least: int = 2) -> str | None:
+    """Figures given: a table by year, counts of things, amounts of money. Numbers in a
+    sentence that explains a cost estimate ("approximately 1,144 records, 3 minutes each")
+    describe the search, not the answer."""
+    for label, text in texts:
+        rows = len(_TABLE_ROW.findall(text))
+        if rows >= 2:
+            return f"{label}: table of figures ({rows} rows)"
+        shown: list[str] = []
+        for piece in re.split(r"(?<=[.;!?])\s+|\n", text.lower()):
+            if _COST_TALK.search(piece):
+                continue
+            shown += _YEAR_VALUE.findall(piece)
+            shown += [m.group(0) for m in _COUNT.finditer(piece)]
+            if money:
+                shown += [m for m in _MONEY.findall(piece)
+                          if not _LIMIT_MONEY.fullmatch(m.strip())]
+        if len(shown) >= least:
+            quoted = ", ".join(f'"{x.strip()}"' for x in shown[:2])
+            return f"{label}: figures given ({quoted})"
+    return None
+
+
+# --- deciding -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Decision:
+    kind: str
+    confidence: float
+    evidence: tuple[str, ...]
+
+
+def decide(r: Reading, *, auto: list[str]) -> Decision:
+    """The kind of a letter from its acts; ``auto`` is the evidence that a machine sent it.
+
+    The order is the precedence: an away message; an internal review's outcome (it decides
+    again, whatever else it says); a receipt that decides nothing; more time; a fee; a
+    question back to the requester; then the answer itself, by what was given and what was
+    withheld or not held.
+    """
+    given = _given(r)
+    withheld = r.has(*_WITHHOLDING)
+    decided = bool(given or withheld or r.has("not_held", "held_all", "held_part", "partial"))
+
+    if auto and r.has("away") and not r.has("receipt"):
+        return Decision("auto_reply", 0.95, tuple(auto + r.evidence("away")))
+    if r.has("away") and not decided and not r.has("receipt"):
+        return Decision("auto_reply", 0.7, tuple(r.evidence("away")))
+    if r.has("review_receipt") and not r.has("review"):
+        return Decision("acknowledgement", 0.9, tuple(auto + r.evidence("review_receipt")))
+    if r.has("review"):
+        return Decision("review_outcome", 0.9 if decided else 0.75, tuple(r.evidence("review")))
+    if auto and r.has("receipt") and not (given or withheld):
+        return Decision("acknowledgement", 0.95, tuple(auto + r.evidence("receipt")))
+    if r.has("extension") and not given and not r.has("not_held") and not _firmly_refused(r):
+        return Decision("extension", 0.85 if not withheld else 0.65,
+                        tuple(r.evidence("extension")))
+    if r.has("fee") and not given and not _firmly_refused(r):
+        return Decision("fee", 0.85, tuple(r.evidence("fee")))
+    if r.has("clarification") and _asks_first(r, given, withheld):
+        return Decision("clarification", 0.85 if not (given or withheld) else 0.7,
+                        tuple(r.evidence("clarification", "refused", "cost")))
+    if r.has("receipt") and not decided:
+        return Decision("acknowledgement", 0.85, tuple(auto + r.evidence("receipt")))
+    return _answer(r, given, withheld)
+
+
+def _given(r: Reading) -> list[str]:
+    """Evidence that information was given."""
+    found = r.evidence("disclosed")
+    money = None if r.has("fee") else r.money      # a fee notice's amounts are the fee
+    for extra in (r.figures, money, r.data_file):
+        if extra:
+            found.append(extra)
+    found += r.answers[:2]
+    found += r.evidence("goodwill")
+    return found
+
+
+def _firmly_refused(r: Reading) -> bool:
+    return r.has("cost", "vexatious") or any("refusal notice" in e for e in r.evidence("refused"))
+
+
+def _asks_first(r: Reading, given: list[str], withheld: bool) -> bool:
+    """A clarification request, rather than an answer that also offers help to narrow."""
+    if any("rather than refusing" in e or "explore with you" in e
+           for e in r.evidence("clarification")):
+        return True
+    if r.has("clarify_hold") and not given and not r.has("ncnd", "vexatious") \
+            and not any("refusal notice" in e for e in r.evidence("refused")):
+        return True     # the clock is stopped for the answer: a question, not a decision
+    return not given and not withheld and not r.has("not_held")
+
+
+def _answer(r: Reading, given: list[str], withheld: bool) -> Decision:
+    not_held = r.has("not_held")
+    grounds = r.evidence(*_WITHHOLDING)
+    partial_words = r.evidence("partial")
+    denied = r.evidence("not_held")
+    if given:
+        if withheld or not_held or partial_words or r.has("other"):
+            explicit = bool(partial_words or r.any_of("refused", part=True)
+                            or r.any_of("cost", part=True) or r.any_of("ncnd", part=True)
+                            or r.any_of("not_held", part=True) or r.has("goodwill"))
+            weak_only = not (withheld or not_held or partial_words)   # only "any other info"
+            confidence = 0.65 if weak_only else 0.9 if explicit else 0.75
+            return Decision("partially_successful", confidence,
+                            tuple(given[:3] + partial_words + grounds + denied
+                                  + r.evidence("other")))
+        confidence = 0.9 if (r.has("held_all") or r.figures or r.data_file or r.answers
+                             or len(given) > 1) else 0.75
+        return Decision("successful", confidence, tuple(r.evidence("held_all") + given))
+    if r.cover and not r.attachment_text and not (withheld or not_held or partial_words):
+        return _cover(r)
+    if r.cover and withheld and r.any_of("refused", part=True) \
+            and not r.any_of("refused", whole=True):
+        # "please find attached our response for questions 1 and 3" and a refusal of part 2
+        return Decision("partially_successful", 0.7, tuple([r.cover] + grounds))
+    if withheld:
+        grounded = (r.has("cost", "vexatious", "ncnd", "s17")
+                    or any(("exempt" in e or "refusal" in e or "section" in e)
+                           for e in r.evidence("refused")))
+        if not_held and not grounded:
+            # "we do not hold it, so we are unable to answer": a denial, not a refusal
+            return Decision("not_held", 0.75, tuple(denied + grounds))
+        if not_held and not r.has("refused", "cost", "vexatious"):
+            # not held, and NCND about a related aspect (covert use, other information)
+            return Decision("not_held", 0.7, tuple(denied + grounds))
+        if partial_words:
+            return Decision("partially_successful", 0.75, tuple(partial_words + grounds))
+        if r.any_of("refused", part=True) and not r.has("cost", "vexatious", "s17") \
+                and not r.any_of("refused", whole=True) and not r.any_of("ncnd", part=False):
+            # "questions 2, 3 and 5 are exempt", and nothing else we can read: the other
+            # questions may have been answered where we cannot see
+            return Decision("rejected", 0.55, tuple(grounds))
+        sure = grounded and (r.any_of("refused", whole=True) or r.has("cost", "vexatious")
+                             or r.any_of("ncnd", part=False) or r.has("s17")
+                             or not r.any_of("refused", part=True))
+        return Decision("rejected", 0.9 if sure else 0.65,
+                        tuple(grounds + r.evidence("s17") + denied))
+    if not_held:
+        if partial_words:
+            return Decision("partially_successful", 0.6, tuple(partial_words + denied))
+        return Decision("not_held", 0.9, tuple(denied))
+    if partial_words:
+        return Decision("partially_successful", 0.6, tuple(partial_words))
+    if r.has("held_part"):
+        return Decision("partially_successful", 0.5, tuple(r.evidence("held_part")))
+    if r.has("held_all") and r.figure:
+        # "the force holds the information you requested ... 126 officers were ..."
+        return Decision("successful", 0.85, tuple(r.evidence("held_all") + [r.figure]))
+    if r.has("held_all"):
+        # held, and nothing else we can read: usually the answer follows (or is attached)
+        return Decision("successful", 0.55, tuple(r.evidence("held_all")))
+    if r.has("s17"):
+        return Decision("rejected", 0.55, tuple(r.evidence("s17")))
+    if r.cover or r.unread_document:
+        return _cover(r)
+    if r.has("other"):
+        return Decision("rejected", 0.5, tuple(r.evidence("other")))
+    return Decision("unknown", 0.2, ())
+
+
+def _cover(r: Reading) -> Decision:
+    """A covering note whose answer is in a document we could not read: an answer, most
+    likely, but which kind is only in the document."""
+    evidence = [e for e in (r.cover, r.unread_document) if e]
+    return Decision("unknown", 0.4, tuple(evidence))

@@ -1,0 +1,331 @@
+"""The words of the field: what police FOI letters say when they do something.
+
+Most forces write from the same national templates (the NPCC's FOI manual): the section 1(1)(a)
+confirmation ("I can confirm that the information you have requested is held"), the decision
+("I have decided to disclose the located information to you"), the section 17 refusal notice
+("this letter acts as a Refusal Notice"), the cost limit ("above the amount to which we are
+legally required to respond"), neither confirm nor deny, and the acknowledgement and review
+letters around them. Each pattern below stands for one such act, and :mod:`.letter` reads a
+letter as the acts it performs. Patterns run on normalised text (see :func:`.text.normalise`):
+lower case, plain quotes and hyphens, whitespace collapsed.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def words(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+FORCE = r"(?:the force|the constabulary|the service|we|i|(?:[a-z&'-]+ ){0,4}(?:police|constabulary|service|psni|mdp|cnc|btp|force))"
+INFO = r"(?:the |this |some |any |all |that |relevant |recorded |requested |such |further )*(?:information|data|details|figures|records?|statistics|documents?|material)"
+
+# --- the section 1(1)(a) duty: what is held ---------------------------------------------------
+HELD_ALL = words(
+    r"\bconfirm(?:s|ed)? (?:that )?(?:the |all (?:of )?the )?(?:information|data) (?:that )?(?:you (?:have )?(?:requested|asked for|seek)|requested|sought|relevant to your request) (?:is|are) held\b",
+    rf"\b{FORCE} (?:does |do )?holds? (?:the|all the|all of the) (?:information|data) (?:that )?(?:you (?:have )?(?:requested|asked for|seek)|requested)\b",
+    r"\b(?:the )?(?:information|data) (?:you (?:have )?requested|requested) is held by\b",
+    r"\bconfirm (?:that )?(?:we|the force|[a-z&' -]{2,40}) (?:does )?holds? (?:the |this )?information\b",
+    r"\b(?:does|do) hold (?:the|this|all the) information\b",
+)
+HELD_PART = words(
+    r"\bholds? some (?:of the )?(?:relevant |requested )?information\b",
+    r"\bsome (?:relevant |of the requested |of the )?information (?:is|was) held\b",
+    r"\b(?:is|are) held,? in part\b",
+    r"\bholds? (?:some |part of the )?information (?:in relation|relating|relevant) to (?:part|some|certain)\b",
+)
+PARTIAL = words(
+    r"\bnot (?:possible|able) to (?:meet|answer|provide|comply with) (?:your (?:requirements|request)|the request) in full\b",
+    r"\bnot obliged to (?:supply|provide) (?:all of |all )?the information (?:that )?you (?:have )?requested in full\b",
+    r"\bpartial (?:response|disclosure|release|answer)\b",
+    r"\bpartially (?:disclos|answer|releas|provid)",
+    r"\bprovide (?:you with )?(?:some|part) of the (?:requested )?information\b",
+    r"\b(?:some|part) of the (?:requested )?information (?:is|has been|can be|will be) (?:provided|disclosed|released|given)\b",
+    r"\bsome of this is being provided\b",
+    r"\bwhere no exemption applies,? the information has been (?:provided|disclosed)\b",
+    r"\b(?:withhold|withholding|withheld) (?:some|part|parts) of the (?:requested )?information\b",
+    r"\b(?:able|been able) to provide some of\b",
+    r"\bdecision:? (?:partial(?:ly)?|part) (?:disclos|releas)",
+)
+NOT_HELD = words(
+    r"\b(?:does|do|did) not (?:hold|record|retain|capture|collate|keep)\b",
+    r"\b(?:is|are|was|were) not (?:held|recorded|retained|captured|collated)\b(?! (?:in (?:a|an|the) |statistically|centrally|in a format))",
+    r"\bno (?:recorded |relevant |such |further )?(?:information|records?|data|documents?|documentation) (?:is |are |was |were )?(?:held|recorded|exists?|located|found)\b",
+    r"\bno information held\b",
+    r"\bhold(?:s)? no (?:recorded |relevant |such )?(?:information|records?|data)\b",
+    r"\bnot held\b(?! (?:in (?:a|an|the) |statistically|centrally))",
+    r"\bzero results\b",
+    r"\bno (?:such )?(?:information|records?|data) (?:exists?|could be located)\b",
+    r"\b(?:information|data) (?:is|are) not (?:available|recorded) (?:centrally|in the format)\b",
+)
+NCND = words(
+    r"\bneither confirm(?:s|ing)? n?or den(?:y|ies|ying)\b",
+    r"\bncnd\b",
+    r"\bcan ?not confirm or deny\b",
+    r"\brefus(?:e|ing) to confirm or deny\b",
+    r"\b(?:unable|not able) to confirm or deny\b",
+)
+OTHER_INFO = re.compile(r"\bany (?:other|further|additional) (?:relevant )?(?:information|data)\b")
+
+# --- the section 1(1)(b) duty: what is given ----------------------------------------------------
+DISCLOSED = words(
+    r"\b(?:am|are|is) (?:now )?(?:able|pleased|happy) to (?:disclose|provide|release|supply|confirm the following)\b",
+    r"\b(?:have|has) (?:today )?decided to disclose\b",
+    r"\bdecision:? (?:is to )?(?:fully )?disclose(?:d)?\b",
+    r"\b(?:these|the) (?:data|figures) should be (?:interpreted|treated|used) with caution\b",
+    r"\bthe (?:figures|data|statistics) (?:presented|provided|supplied|shown) (?:above|below|here|in)\b",
+    r"\bdisclose the (?:located|requested|following) information\b",
+    rf"\b{INFO} (?:is|are|has been|have been) (?:being )?(?:provided|disclosed|released|supplied) (?:to you|below|above|in full|as follows|in the|with)\b",
+    r"\b(?:is|are) being provided to you\b",
+    r"\b(?:please )?(?:find|see) (?:attached|enclosed|herewith)\b(?! (?:our|the|a|my) (?:refusal|decision))",
+    rf"\b(?:please )?(?:find|see) (?:the |our |a copy of (?:the|our) )?(?:requested |relevant )?(?:{INFO}|answers?|response|reply|spreadsheet|table|breakdown) (?:below|attached|enclosed|as follows|in the attach)",
+    r"\b(?:have|has) (?:been )?attached\b",
+    r"\b(?:find|see) (?:the |our )?attached (?:document|spreadsheet|file|data|information|table|figures|list|breakdown|copy)",
+    r"\b(?:we|i) (?:have )?attached\b",
+    r"\bsee (?:the )?attached\b",
+    r"\bthe table below\b",
+    rf"\b{INFO} (?:is |are )?(?:shown|set out|listed|detailed|provided) (?:in the table )?below\b",
+    r"\b(?:information|figures|data|answers?|details) (?:is |are )?as follows\b",
+    r"\b(?:can|able to) confirm the following\b",
+    r"\b(?:answers?|responses?) to (?:your )?(?:questions?|q) ?\d",
+    r"\bin response to (?:question|q|point|part) ?\d",
+    r"\banswers? (?:below|provided below|to your questions)\b",
+    r"\b(?:i|we) (?:have )?supplied (?:the )?information\b",
+    r"\bfound on page \d+\b",
+    r"\benclos(?:e|ed|ing) (?:a |the |an |copies |a copy |a photocopy )",
+    r"\b(?:i|we) can (?:however )?provide (?:you with )?(?:the following|some|information|the total|figures|a breakdown|details)\b",
+    r"\b(?:is|are) available (?:on|at|via) (?:our|the) (?:website|following link|link)\b",
+)
+GOODWILL = words(
+    r"\bgesture of goodwill\b",
+    r"\bgoodwill\b",
+    r"\boutside (?:of )?the (?:act|foia|freedom of information act)\b",
+    r"\bdiscretionary (?:disclosure|release)\b",
+)
+COVER_ONLY = words(
+    r"\bplease (?:find|see) attached (?:the |our |my )?(?:[a-z' ]{0,60} )?(?:response|reply|letter|decision)\b",
+    r"\bplease see attached our response\b",
+    r"\bour (?:response|reply) is attached\b",
+)
+
+# --- the refusal: what is withheld ------------------------------------------------------------
+REFUSAL = words(
+    r"\brefusal notice\b",
+    r"\bnot obliged to (?:supply|provide|release|disclose|comply|confirm)\b(?![^.;]{0,40}\buntil\b)",
+    r"\b(?:is|are|be) (?:therefore )?exempt(?:ed)? (?:from disclosure |information )?(?:by virtue of|under|as|because|from)\b",
+    r"\bexempt by virtue\b",
+    r"\bexemptions? (?:applies|apply|is engaged|are engaged|has been applied|have been applied|has been engaged|to (?:this|your) request)\b",
+    r"\bthe following exemptions? (?:applies|apply|is|are)\b",
+    r"\b(?:we|i) (?:are|am|will be|have) (?:therefore )?(?:withholding|refusing|declining)\b",
+    r"\b(?:withhold|withholding|withheld)\b",
+    r"\b(?:unable|not able|not in a position) to (?:comply|provide|disclose|release|supply|answer|confirm)\b",
+    r"\b(?:can ?not|could not|can't|will not|won't) (?:provide|disclose|release|supply|answer|comply)\b",
+    r"\b(?:refuse|refusing|decline|declining) (?:your|this|the) request\b",
+    r"\b(?:this|your) request is refused\b",
+    r"\bfull refusal\b",
+    r"\bbalance (?:lies|falls) in (?:favour of )?(?:withholding|non-disclosure|not disclosing)\b",
+    r"\bwould not (?:provide|disclose|release) (?:these|this|those) details\b",
+    r"\b(?:can ?not|could not|can't|will not|won't|is not to|are not to) be (?:disclosed|provided|released|supplied|answered)\b",
+    r"\b(?:i am|we are) exempting\b",
+    r"\bexempt(?:ion)? (?:under|by virtue of) (?:section|s\.?) ?\d",
+    r"\bthe following exemption\b",
+    r"\bunable to (?:provide|give) (?:a|you with a|any) response\b",
+    r"\bnot a valid (?:freedom of information )?request\b",
+)
+COST = words(
+    r"\bexceed(?:s|ed|ing)? (?:the|that|this) [\"']?(?:appropriate|cost|costs|fees?)(?: costs?)? (?:limit|level|threshold)\b",
+    r"\b(?:appropriate|cost|fees) limit (?:would be|is) exceeded\b",
+    r"\b(?:above|exceeds?|over) the amount to which (?:we|the force|they) (?:are|is) (?:legally )?required to respond\b",
+    r"\bexceed(?:s|ed)? the ['\"]?appropriate level\b",
+    r"\bcost of compliance\b.{0,80}\b(?:exceed|above)",
+    r"\bexceed(?:s|ed)? (?:the )?(?:permitted )?(?:18|eighteen|24|twenty four)[ -]hours?\b",
+    r"\b(?:permitted|stipulated) (?:18|eighteen|24)[ -]hours?\b",
+    r"\b(?:18|eighteen|24)[ -]hours? (?:threshold|limit|time limit)\b",
+    r"\b(?:would|will) take (?:over|more than|in excess of|approximately|around|at least) \d[\d,]* hours\b",
+    r"\bin excess of \d[\d,]* hours\b",
+    r"\b(?:section|s\.?) ?12 ?(?:\(\d\) ?)?(?:of the [a-z() ]{3,60}act(?: \d{4})? )?(?:would |will |does |therefore )?(?:apply|applies|is engaged|has been applied)\b",
+    r"\b(?:would|will) (?:require|need|involve|entail) (?:a |the )?manual(?:ly)? (?:search|review|trawl|examination|interrogation|reading|check)",
+    r"\b(?:too|prohibitively) costly\b",
+    r"\bcosts? (?:more than|over|in excess of|above) \xa3 ?\d+",
+    r"\bcost threshold\b",
+    r"\b(?:section|s\.?) ?12 ?(?:\(\d\) ?)?(?:applies|exemption|is engaged|refusal|excess cost)\b",
+    r"\bexcess cost\b",
+    r"\bnot (?:available|held|recorded|kept|stored)? ?in (?:a|an) (?:readily |easily )?(?:retrievable|searchable) (?:format|form|way)\b",
+    r"\bnot (?:held|recorded) in a format that (?:allows|would allow)\b",
+)
+VEXATIOUS = words(r"\bvexatious\b", r"\brepeated request\b", r"\b(?:section|s\.?) ?14 ?\(\d\)")
+WHOLE = words(
+    r"\bwhole of (?:your|the|this) request\b",
+    r"\bwhole of the (?:requested )?information\b",
+    r"\b(?:applies|apply) to the whole\b",
+    r"\brequest as a whole\b",
+    r"\b(?:all|any) of the (?:requested )?information\b",
+    r"\ball of (?:the information|it) (?:you requested )?(?:is|are) (?:withheld|exempt)\b",
+    r"\bfull refusal\b",
+    r"\bnot providing any information\b",
+    r"\bfor the (?:entire|whole) request\b",
+)
+PART = words(
+    r"\b(?:questions?|q|qs|requests?|parts?|points?|items?) ?\(?\d+[a-z]?\)?(?:,? ?(?:and|&|to|-) ?\(?\d+[a-z]?\)?)*\b",
+    r"\b(?:questions?|requests?|parts?|points?) [a-h]\b",
+    r"\bsome of the (?:requested |relevant )?(?:information|data|details)\b",
+    r"\bcertain (?:information|details|elements|parts)\b",
+    r"\bremainder of (?:the|your) request\b",
+    r"\bparts? of (?:this|your|the) request\b",
+    r"\bfor this (?:part|particular request|element)\b",
+    r"\bfurther (?:information|details)\b",
+    r"\b(?:the )?(?:names?|addresses|locations?|identities|personal (?:data|information))\b",
+    r"\bprior to \d{4}\b",
+    r"\bthe rest of\b",
+)
+S17_NOTICE = words(
+    r"\bsection 17 of the freedom of information act(?: 2000)? requires\b",
+    r"\bs ?17 of foia requires\b",
+    r"\bwhen refusing (?:to provide )?such information\b",
+    r"\bwhere exemptions are relied upon\b",
+)
+
+# --- letters that are not the answer ----------------------------------------------------------
+RECEIPT = words(
+    r"\backnowledge(?:s|d)? (?:the )?receipt\b",
+    r"\bconfirm(?:ing)? (?:the )?receipt\b",
+    r"\b(?:we|i) (?:have|has) (?:now )?received your (?:freedom of information |foi |information |internal review |review )?(?:request|e-?mail|application|correspondence|letter)\b",
+    r"\byour (?:e-?mail|request|message|correspondence) (?:has been|was) received\b",
+    r"\byour (?:freedom of information |foi |information |internal review )?(?:request|e-?mail|application|enquiry|correspondence) (?:has been|was|is being|will be) (?:received|logged|registered|recorded|passed|allocated|assigned|dealt with|considered)\b",
+    r"\b(?:has|have) (?:now )?been logged\b",
+    r"\byour (?:[a-z/-]+ )?(?:[a-z-]+/)?(?:request|e-?mail|correspondence|application)(?: for information)? (?:was |which was )?received (?:on |by )?\d",
+    r"\byou have contacted the (?:freedom of information|foi|disclosure)\b",
+    r"\blogged (?:under|with) (?:the )?(?:above )?reference\b",
+    r"\b(?:is|are) being (?:processed|dealt with|handled)\b",
+    r"\bwill be dealt with\b",
+    r"\b(?:aim|endeavour|expect|strive) to (?:respond|reply|provide a response|get back to you)\b",
+    r"\bwill (?:respond|reply|provide (?:you with )?a response|receive a response|be answered|get back to you)(?: to (?:you|your request))?(?: promptly and)?(?: in due course and)?(?: in any case)? (?:within|by|no later than|as soon as)\b",
+    r"\brequired to (?:reply|respond) within 20 working days\b",
+    r"\bstatutory timescale of (?:twenty|20) working days\b",
+    r"\b(?:has been|was) passed to (?:a|the) (?:case officer|disclosure|freedom of information|foi|relevant)\b",
+    r"\bresponse (?:is )?due\b",
+    r"\bdue date\b",
+    r"\baccept this (?:auto-?response|automated (?:response|reply|e-?mail)|e-?mail) as (?:a |an )?(?:formal )?acknowledgement\b",
+    r"\bthank you for (?:your|submitting your) (?:freedom of information |foi |information |internal review )?(?:request|e-?mail|enquiry)\b.{0,80}\b(?:received|logged)\b",
+    r"\bwill receive attention\b",
+    r"\bautomated (?:response|reply|acknowledgement)\b",
+    r"\bthis is an automatic (?:response|reply|acknowledgement)\b",
+)
+REVIEW_RECEIPT = words(
+    r"\b(?:request|application) for an internal review\b.{0,120}\b(?:received|logged|acknowledge|will be (?:dealt|considered|conducted))\b",
+    r"\b(?:acknowledge|received|logged)\b.{0,80}\b(?:request for an internal review|internal review request)\b",
+)
+REVIEW = words(
+    r"\boutcome of (?:the|your|this|my) (?:internal )?review\b",
+    r"\binternal review (?:has been|was|is now) (?:completed|concluded|conducted|carried out|undertaken)\b",
+    r"\b(?:i|we) (?:have|has) (?:now )?(?:completed|concluded|conducted|carried out|undertaken) (?:an|the|your|a) (?:internal )?review\b",
+    r"\breview(?:ing)? officer\b",
+    r"\b(?:original|initial) (?:decision|response) (?:is|was|has been|should be) (?:upheld|overturned|partially upheld|varied|amended|reversed|disregarded)\b",
+    r"\b(?:uphold|overturn|partially uphold) (?:the )?(?:original|initial) (?:decision|response)\b",
+    r"\b(?:decision|complaint|review) (?:is|was|has been) (?:not |partially )?upheld\b",
+    r"\bresult of (?:the|your) internal review\b",
+    r"\binternal review (?:decision|outcome|response)\b",
+    r"\b(?:ir|internal review) decision\b",
+)
+CLARIFICATION = words(
+    r"\b(?:please|kindly) (?:could you )?(?:clarify|specify|confirm (?:exactly |precisely )?(?:what|which|whether|the))\b",
+    r"\b(?:could|can|would) you (?:please )?(?:clarify|specify|confirm (?:exactly |precisely )?(?:what|which|whether|the)|narrow|refine|provide (?:me |us |this office )?(?:with )?(?:further|more|additional|some) (?:details|information|clarification))\b",
+    r"\b(?:can|could) you clarify\b",
+    r"\b(?:seek|require|request|need) (?:further |some )?clarification\b",
+    r"\bclarification (?:is|will be) (?:required|needed)\b",
+    r"\b(?:until|once|when) (?:we|the force) (?:receive|have received) (?:your |this |the )?(?:clarification|response|reply)\b",
+    r"\b(?:upon|on) receipt of (?:your|the|this) clarification\b",
+    r"\bsection 1 ?\(3\)",
+    r"\b(?:request|clock|timescale|time ?limit) (?:has been|is|will be|is now) (?:put |placed )?(?:on hold|paused|stopped|suspended)\b",
+    r"\bon hold (?:until|pending)\b",
+    r"\bclock (?:has )?(?:stopped|paused)\b",
+    r"\bto enable us to (?:meet|deal with|process|locate|answer|respond to) your request\b",
+    r"\bwe are not clear (?:what|which|whether)\b",
+    r"\b(?:are you|do you mean|did you mean) (?:referring|seeking|asking)\b",
+    r"\bare you referring to\b",
+    r"\bdoes (?:this|your) request (?:solely |only )?relate to\b",
+    r"\brather than refusing your request outright\b",
+    r"\bexplore with you how\b",
+)
+FEE = words(
+    r"\bfees? notice\b",
+    r"\b(?:pay|payment of) (?:a |the )?(?:fee|charge|sum|amount)\b",
+    r"\bfee of \xa3",
+    r"\bpayment (?:of \xa3[\d.,]+ )?(?:is )?(?:required|due|must be (?:made|received))\b",
+    r"\bonce (?:the )?(?:fee|payment) (?:has been|is) (?:paid|received)\b",
+    r"\bcheques? (?:should|made) payable\b",
+    r"\bdisbursement",
+    r"\b(?:section|s\.?) ?9 ",
+)
+EXTENSION = words(
+    r"\b(?:further|additional|more|extra) time (?:is needed |is required |needed |required )?to consider (?:the )?public interest\b",
+    r"\bextend(?:ed|ing)? (?:the )?(?:time|deadline|response time|time ?limit|time for response|date)\b.{0,120}\bpublic interest\b",
+    r"\bpublic interest\b.{0,200}\b(?:extend|extension|further time|additional time|beyond the 20|beyond 20|more time)\b",
+    r"\bsection 10 ?\(3\)",
+    r"\bs\.? ?10 ?\(3\)",
+    r"\b(?:not|unable to) (?:be able to )?(?:respond|reply|provide a response)(?: to your request)? within (?:the )?(?:statutory|20 working day|twenty working day|20 day)",
+    r"\bfurther delay in (?:the )?(?:processing|response)\b",
+    r"\bnew (?:response|target|due) date\b",
+)
+AWAY = words(
+    r"\bout of (?:the )?office\b",
+    r"\bi am (?:currently )?(?:away|out|off|absent|not in|on leave|working remotely)\b",
+    r"\bi'm (?:currently )?(?:away|out|off|on leave)\b",
+    r"\bon (?:annual|maternity|paternity|parental|sick|study|long[- ]term) leave\b",
+    r"\baway from (?:the|my) (?:office|desk)\b",
+    r"\b(?:limited|no) access to (?:my )?e-?mails?\b",
+    r"\bback in the office\b",
+    r"\buntil my return\b",
+    r"\bon my return\b",
+    r"\bno longer (?:work|working|employed) (?:for|at|with)\b",
+    r"\b(?:mailbox|inbox|e-?mail address|account) (?:is )?(?:no longer|not) (?:monitored|in use|active|being monitored)\b",
+    r"\bno longer in use\b",
+)
+
+# --- sentences that are the Act's mechanics, not the force's act ------------------------------
+BOILERPLATE = words(
+    r"\bplaces two duties\b",
+    r"\bthe (?:first|second) duty (?:at|under) s(?:ection|ec)? ?1\b",
+    r"\bunless exemptions apply\b",
+    r"\bpurpose of the act is to allow\b",
+    r"\bsubject to certain limitations and exemptions\b",
+    r"\bblind (?:to|as to) the identity\b",
+    r"\bregarded as being published\b",
+    r"\bpublic domain without caveat\b",
+    r"\b(?:if|should) you (?:are|feel) (?:dissatisfied|unhappy|not happy|not satisfied)\b",
+    r"\bright (?:to|of) (?:complain|appeal|request an internal review)\b",
+    r"\bcomplaint rights\b",
+    r"\byou (?:may|can|have the right to) (?:request|ask for|apply for) an internal review\b",
+    r"\bwithin (?:40|forty) working days\b",
+    r"\binformation commissioner'?s? office\b.{0,60}\b(?:wycliffe|cheshire|sk9|helpline|www\.ico|ico\.org)\b",
+    r"\bexplanatory notes? (?:are|is) shown here\b",
+    r"\bthis communication is intended for the addressee\b",
+    r"\bthis e-?mail (?:and any|is intended|contains)\b",
+    r"\bconfidential or privileged\b",
+    r"\bwe are committed to\b",
+    r"\b(?:states|specifies) (?:that fact|the exemption)\b",
+    r"\bis (?:to any extent )?relying on a claim\b",
+    r"\bmust,? within the time for complying\b",
+)
+NEGATION = re.compile(r"\b(?:not|never|rather than|instead of|without|nor)\b|n't\b")
+CLARIFY_HOLD = words(
+    r"\bsection 1 ?\(3\)",
+    r"\b(?:on hold|paused|stopped|suspended) (?:until|pending)\b",
+    r"\b(?:until|once|when) (?:we|the force) (?:receive|have received|hear)\b",
+    r"\buntil (?:this|your|the) clarification is received\b",
+    r"\b(?:period|clock) will (?:begin again|restart|start again)\b",
+    r"\bwe have not refused\b",
+)
+CONDITIONAL = re.compile(
+    r"\b(?:if|where|should|may|might|unless|whether|in (?:some|certain) cases|in the event"
+    r"|can apply|could apply|would apply)\b"
+)
+REQUEST_START = re.compile(
+    r"\b(?:you asked|you requested|your request|request details|request|i note you seek|"
+    r"you (?:have )?(?:requested|seek)|you wrote|the request)(?: (?:was|is|reads))?(?: (?:for|the following|access to the following)(?: information)?)? ?:"
+)
+RESPONSE_START = re.compile(
+    r"\b(?:in response|our response|response|answer|decision|reply|in reply)\b ?:?"
+)
