@@ -339,8 +339,10 @@ def test_failed_dsn_is_a_bounce_with_recipient_and_reason() -> None:
 
 
 def test_delayed_dsn_is_not_a_bounce() -> None:
+    # a machine's notice that nothing has failed yet: no reply, nothing to review or act on
     result = classify(parse(dsn("delayed", "4.4.7")))
-    assert (result.kind, result.failed_recipient) == ("unknown", None)
+    assert (result.kind, result.failed_recipient, result.needs_review) == (
+        "auto_reply", None, False)
     assert result.evidence == ("delivery-status: Action: delayed (not a failure)",)
 
 

@@ -91,7 +91,39 @@ class ParsedEmail:
 
 
 def parse(raw: bytes) -> ParsedEmail:
-    """Parse one raw message. Never raises on malformed mail; records ``defects`` instead."""
+    """Parse one raw message. Never raises, whatever the bytes: what it had to work around is
+    in ``defects``, and a message the parser cannot take apart at all still yields its headers'
+    words and its bytes as text, with the reason in ``defects``."""
+    try:
+        return _parse(raw)
+    except Exception as exc:  # noqa: BLE001 - the promise: one message never stops a poll
+        return _unparsed(raw, exc)
+
+
+def _unparsed(raw: bytes, exc: BaseException) -> ParsedEmail:
+    """The little that can be read from bytes the MIME parser could not take apart."""
+    head, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    fields: dict[str, str] = {}
+    for line in re.split(rb"\n(?![ \t])", head):
+        name, sep, value = line.partition(b":")
+        if sep and name.strip():
+            key = name.strip().decode("ascii", "replace").lower()
+            fields.setdefault(key, decode_header_value(decode_bytes(value.strip())))
+    from_name, from_addr = parseaddr(fields.get("from", ""))
+    text = decode_bytes(body)[:200_000]
+    return ParsedEmail(
+        message_id=_first_msgid(fields.get("message-id", "")),
+        in_reply_to=_first_msgid(fields.get("in-reply-to", "")),
+        references=tuple(re.findall(r"<[^<>\s]+>", fields.get("references", ""))),
+        subject=fields.get("subject", ""), from_addr=from_addr.strip().lower(),
+        from_name=from_name.strip(), to=(), cc=(), delivered_to=(), date=None,
+        headers=MappingProxyType({k: v for k, v in fields.items() if k in HEADERS_OF_INTEREST}),
+        text=text, new_text=strip_quoted(text), attachments=(), is_dsn=False,
+        defects=(f"unparseable: {type(exc).__name__}: {exc}"[:300],),
+    )
+
+
+def _parse(raw: bytes) -> ParsedEmail:
     defects: list[str] = []
     msg = email.message_from_bytes(raw)
     for part in msg.walk():
@@ -214,8 +246,14 @@ _NON_BODY_LEAVES = (
 
 
 def _is_attachment(part: Message) -> bool:
-    disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
-    return disposition == "attachment" or part.get_filename() is not None
+    # A header with raw 8-bit bytes comes back as a Header object, not a str (Apple Mail
+    # writes attachment names that way): str() it before looking inside.
+    disposition = str(part.get("content-disposition") or "").split(";")[0].strip().lower()
+    try:
+        named = part.get_filename() is not None
+    except Exception:  # noqa: BLE001 - a broken parameter is simply no name
+        named = "filename" in str(part.get("content-disposition") or "").lower()
+    return disposition == "attachment" or named
 
 
 def _split_parts(msg: Message) -> tuple[list[Message], list[Message]]:
@@ -359,19 +397,23 @@ def _wrote_line(lines: list[str], index: int) -> int:
 
 def _payloads(parts: list[Message]) -> Iterator[tuple[Message, bytes]]:
     for part in parts:
-        if part.get_content_type().startswith("message/") or part.is_multipart():
-            inner = part.get_payload()
-            try:
-                if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-                    data = inner[0].as_bytes()
-                else:
-                    data = part.as_bytes()
-            except Exception:
-                data = str(part).encode("utf-8", "surrogateescape")
-        else:
-            decoded = part.get_payload(decode=True)
-            data = decoded if isinstance(decoded, bytes) else b""
-        yield part, data
+        try:
+            yield part, _payload(part)
+        except Exception:  # noqa: BLE001 - a part that cannot be decoded is an empty one
+            yield part, b""
+
+
+def _payload(part: Message) -> bytes:
+    if part.get_content_type().startswith("message/") or part.is_multipart():
+        inner = part.get_payload()
+        try:
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                return inner[0].as_bytes()
+            return part.as_bytes()
+        except Exception:  # noqa: BLE001 - serialising odd MIME back can fail
+            return str(part).encode("utf-8", "surrogateescape")
+    decoded = part.get_payload(decode=True)
+    return decoded if isinstance(decoded, bytes) else b""
 
 
 def _attachment(part: Message, data: bytes) -> Attachment:

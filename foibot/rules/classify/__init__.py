@@ -24,6 +24,7 @@ from datetime import date
 
 from foibot.mail.parse import ParsedEmail
 from foibot.rules.classify import letter, machine
+from foibot.rules.classify import model as model_mod
 from foibot.rules.classify.dates import DUE, UNTIL, date_after, parse_date
 from foibot.rules.classify.examples import Example, nearest
 from foibot.rules.classify.references import force_reference
@@ -58,6 +59,10 @@ COARSE = {
 """The question the board asks of a reply: an answer, an interim letter, a letter that needs
 the requester, or no reply at all."""
 REVIEW_BELOW = 0.7
+MODEL_AT = 0.5
+"""The word model's opinion is taken, for a letter the rules cannot read, from this probability."""
+MODEL_CONFIDENCE = 0.69
+"""... but a reading from vocabulary alone always waits for a person (just below REVIEW_BELOW)."""
 """A reading less certain than this is proposed, but waits for a person before foibot acts."""
 
 __all__ = ["COARSE", "KINDS", "REPLIES", "REVIEW_BELOW", "SUBSTANTIVE", "Classification", "Example",
@@ -100,6 +105,16 @@ class Classification:
         }
 
 
+def _second_opinion(text: str, acts: list[str]) -> tuple[str, float] | None:
+    """The word model's reading, if it has one it is fairly sure of."""
+    model = model_mod.shipped()
+    if model is None or not text:
+        return None
+    probabilities = model.probabilities(model_mod.features(text, acts))
+    guess = max(probabilities, key=probabilities.__getitem__)
+    return (guess, probabilities[guess]) if probabilities[guess] >= MODEL_AT else None
+
+
 def reads_as_reply(result: Classification) -> bool:
     """Does this read as a force's reply to a request (rather than a newsletter, an auto-reply
     or anything else that happens to come from a force's domain)?"""
@@ -122,7 +137,20 @@ def own_words(msg: ParsedEmail) -> str:
     return _own([s for label, text in _texts(msg) for s in sentences(label, text)])
 
 
-def classify(msg: ParsedEmail, *, examples: Sequence[Example] = ()) -> Classification:
+def reading_of(msg: ParsedEmail) -> letter.Reading:
+    """The acts a reply performs, as the rules read them (for the model's training)."""
+    texts = _texts(msg)
+    found = [s for label, text in texts for s in sentences(label, text)]
+    return letter.read(found, texts=texts, attachments=_attachments(msg))
+
+
+def _attachments(msg: ParsedEmail) -> list[tuple[str, str | None, str | None]]:
+    return [(a.filename, a.text, a.problem) for a in msg.attachments
+            if not a.content_type.startswith("message/")]
+
+
+def classify(msg: ParsedEmail, *, examples: Sequence[Example] = (),
+             statistical: bool = True) -> Classification:
     """Classify one reply. Pure: the same mail (and examples) always give the same answer.
 
     ``examples`` are replies a person has labelled (``foibot mark``), usually from the same
@@ -134,14 +162,32 @@ def classify(msg: ParsedEmail, *, examples: Sequence[Example] = ()) -> Classific
         return Classification("bounce", (), None, back.evidence, 0.95,
                               failed_recipient=back.recipient, bounce_reason=back.reason)
     if back is not None:
-        return Classification("unknown", (), None, back.evidence, 0.9)
+        # a delay warning: the mail system is still trying; nothing to do, nothing failed
+        return Classification("auto_reply", (), None, back.evidence, 0.9)
+    asked = machine.challenge(msg)
+    if asked is not None:
+        return Classification("auto_reply", (), None,
+                              (f"challenge-response: {asked}",), 0.9)
     texts = _texts(msg)
     found = [s for label, text in texts for s in sentences(label, text)]
-    reading = letter.read(found, texts=texts,
-                          attachments=[(a.filename, a.text, a.problem) for a in msg.attachments
-                                       if not a.content_type.startswith("message/")])
+    reading = letter.read(found, texts=texts, attachments=_attachments(msg))
+    away = machine.away(msg)
+    if away and not reading.has("away"):
+        reading.acts.append(letter.Act("away", away))     # away wording in another language
     decision = letter.decide(reading, auto=machine.auto_headers(msg))
+    if decision.kind == "acknowledgement" and not machine.about_a_request(msg):
+        weak = machine.null_sender(msg)
+        if weak or machine.auto_headers(msg):
+            # "thank you for your e-mail, I will reply as soon as possible", from a responder
+            decision = letter.Decision("auto_reply", 0.8,
+                                       tuple(machine.auto_headers(msg) + [weak or ""]) [:4])
     kind, confidence, evidence = decision.kind, decision.confidence, decision.evidence
+    if statistical and (kind == "unknown" or confidence < REVIEW_BELOW):
+        second = _second_opinion(_own(found), [a.name for a in reading.acts])
+        if second is not None and (kind == "unknown" or second[0] == kind):
+            guess, p = second
+            kind, confidence = guess, max(confidence, min(p, MODEL_CONFIDENCE))
+            evidence = evidence + (f"word model: reads like {guess} ({p:.0%})",)
     like = nearest(examples, _own(found))
     if like is not None and (like.kind == kind or like.similarity > confidence):
         if like.kind != kind:

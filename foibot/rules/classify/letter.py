@@ -32,7 +32,8 @@ _NOUNS = (r"officers?|staff|members|employees|incidents?|arrests?|crimes?|offenc
           r"deployments?|uses?|occasions?|times|calls|investigations?|convictions?|charges?|"
           r"devices?|cameras?|dogs|horses|sergeants|constables|inspectors|posts?|payments?|"
           r"stops?|searches|items?|victims?|suspects?|referrals?|applications?|certificates?|"
-          r"licen[cs]es?|firearms?|weapons?|drones?|tasers?|discharges?")
+          r"licen[cs]es?|firearms?|weapons?|drones?|tasers?|discharges?|results|seizures?|"
+          r"fines?|notices|penalties|journeys|attendances?|collisions|accidents|injuries|deaths")
 _COUNT = re.compile(rf"(?<![\d.,/-])\b(?!(?:19|20)\d\d\b)\d[\d,]*[ \t]?{_FILLER}{{0,2}}(?:{_NOUNS})\b")
 _MONEY = re.compile(r"\xa3\s?\d[\d,]*(?:\.\d\d)?")
 _LIMIT_MONEY = re.compile(r"\xa3\s?(?:450|600|25)(?:\.00)?")
@@ -104,6 +105,8 @@ _ACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("review_receipt", lx.REVIEW_RECEIPT),
     ("review", lx.REVIEW),
     ("clarification", lx.CLARIFICATION),
+    ("clarify_ask", lx.CLARIFY_ASK),
+    ("response_below", lx.RESPONSE_BELOW),
     ("fee", lx.FEE),
     ("extension", lx.EXTENSION),
     ("clarify_hold", lx.CLARIFY_HOLD),
@@ -113,8 +116,7 @@ _ACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _EVEN_IN_BOILERPLATE = {"s17"}
 # Acts that are asked or announced, often in conditional words ("could you ...?", "we will
 # respond by ...", "if you are out of the office ...") and count as said.
-_EVEN_CONDITIONAL = {"clarification", "receipt", "review_receipt", "extension", "away", "fee",
-                     "s17", "clarify_hold"}
+_EVEN_CONDITIONAL = {"clarify_ask", "receipt", "review_receipt", "extension", "away", "s17"}
 _WITHHOLDING = ("refused", "cost", "vexatious", "ncnd")
 # Acts a letter can deny doing: "we have not refused", "rather than refuse", "not disclosed".
 _DENIABLE = {"refused", "cost", "vexatious", "disclosed"}
@@ -237,6 +239,11 @@ def decide(r: Reading, *, auto: list[str]) -> Decision:
         return Decision("auto_reply", 0.95, tuple(auto + r.evidence("away")))
     if r.has("away") and not decided and not r.has("receipt"):
         return Decision("auto_reply", 0.7, tuple(r.evidence("away")))
+    if auto and not decided and not r.has("receipt", "review_receipt", "review", "extension",
+                                          "fee", "clarification", "clarify_ask"):
+        # an automatic reply that says nothing about the request (its subject says "Automatic
+        # reply", or Auto-Submitted): not an acknowledgement, not an answer
+        return Decision("auto_reply", 0.85, tuple(auto))
     if r.has("review_receipt") and not r.has("review"):
         return Decision("acknowledgement", 0.9, tuple(auto + r.evidence("review_receipt")))
     if r.has("review"):
@@ -248,9 +255,9 @@ def decide(r: Reading, *, auto: list[str]) -> Decision:
                         tuple(r.evidence("extension")))
     if r.has("fee") and not given and not _firmly_refused(r):
         return Decision("fee", 0.85, tuple(r.evidence("fee")))
-    if r.has("clarification") and _asks_first(r, given, withheld):
+    if r.has("clarification", "clarify_ask") and _asks_first(r, given, withheld):
         return Decision("clarification", 0.85 if not (given or withheld) else 0.7,
-                        tuple(r.evidence("clarification", "refused", "cost")))
+                        tuple(r.evidence("clarification", "clarify_ask", "refused", "cost")))
     if r.has("receipt") and not decided:
         return Decision("acknowledgement", 0.85, tuple(auto + r.evidence("receipt")))
     return _answer(r, given, withheld)
@@ -275,7 +282,7 @@ def _firmly_refused(r: Reading) -> bool:
 def _asks_first(r: Reading, given: list[str], withheld: bool) -> bool:
     """A clarification request, rather than an answer that also offers help to narrow."""
     if any("rather than refusing" in e or "explore with you" in e
-           for e in r.evidence("clarification")):
+           for e in r.evidence("clarification", "clarify_ask")):
         return True
     if r.has("clarify_hold") and not given and not r.has("ncnd", "vexatious") \
             and not any("refusal notice" in e for e in r.evidence("refused")):
@@ -345,6 +352,9 @@ def _answer(r: Reading, given: list[str], withheld: bool) -> Decision:
         return Decision("successful", 0.55, tuple(r.evidence("held_all")))
     if r.has("s17"):
         return Decision("rejected", 0.55, tuple(r.evidence("s17")))
+    if r.has("response_below") and not r.has("receipt"):
+        # "please find our response below", and nothing below it withholds or denies
+        return Decision("successful", 0.7, tuple(r.evidence("response_below")))
     if r.cover or r.unread_document:
         return _cover(r)
     if r.has("other"):

@@ -77,7 +77,9 @@ DISCLOSED = words(
     r"\b(?:these|the) (?:data|figures) should be (?:interpreted|treated|used) with caution\b",
     r"\bthe (?:figures|data|statistics) (?:presented|provided|supplied|shown) (?:above|below|here|in)\b",
     r"\bdisclose the (?:located|requested|following) information\b",
-    rf"\b{INFO} (?:is|are|has been|have been) (?:being )?(?:provided|disclosed|released|supplied) (?:to you|below|above|in full|as follows|in the|with)\b",
+    rf"\b{INFO} (?:is|are|has been|have been) (?:being )?(?:provided|disclosed|released|supplied) (?:to you|below|above|in full|as follows|in the|with|within|on the)\b",
+    rf"\b{INFO} (?:[a-z0-9/ ]{{0,30}} )?(?:have|has) (?:also )?been (?:provided|included|supplied|given|extracted)\b",
+    r"\bthe (?:table|data|figures|spreadsheet|attachment)s? (?:below |above |attached )?(?:provides?|shows?|gives?|presented|contains?|lists?)\b",
     r"\b(?:is|are) being provided to you\b",
     r"\b(?:please )?(?:find|see) (?:attached|enclosed|herewith)\b(?! (?:our|the|a|my) (?:refusal|decision))",
     rf"\b(?:please )?(?:find|see) (?:the |our |a copy of (?:the|our) )?(?:requested |relevant )?(?:{INFO}|answers?|response|reply|spreadsheet|table|breakdown) (?:below|attached|enclosed|as follows|in the attach)",
@@ -97,6 +99,14 @@ DISCLOSED = words(
     r"\benclos(?:e|ed|ing) (?:a |the |an |copies |a copy |a photocopy )",
     r"\b(?:i|we) can (?:however )?provide (?:you with )?(?:the following|some|information|the total|figures|a breakdown|details)\b",
     r"\b(?:is|are) available (?:on|at|via) (?:our|the) (?:website|following link|link)\b",
+)
+RESPONSE_BELOW = words(
+    r"\b(?:please )?(?:find|see) (?:below|overleaf) (?:our|the) (?:response|reply|answers?)\b",
+    r"\b(?:please )?(?:find|see) (?:our|the) (?:response|reply|answers?) (?:below|overleaf)\b",
+    r"\bour (?:response|reply|answers?) (?:is|are) (?:provided|set out|shown|detailed|as follows|below)\b",
+    r"\b(?:response|reply|answers?) (?:is |are )?(?:provided|set out|detailed) below\b",
+    r"\bbelow is (?:our|the) (?:response|reply)\b",
+    r"\bresponse to your (?:request|questions?) (?:is|are) (?:as follows|below)\b",
 )
 GOODWILL = words(
     r"\bgesture of goodwill\b",
@@ -210,8 +220,14 @@ RECEIPT = words(
     r"\baccept this (?:auto-?response|automated (?:response|reply|e-?mail)|e-?mail) as (?:a |an )?(?:formal )?acknowledgement\b",
     r"\bthank you for (?:your|submitting your) (?:freedom of information |foi |information |internal review )?(?:request|e-?mail|enquiry)\b.{0,80}\b(?:received|logged)\b",
     r"\bwill receive attention\b",
-    r"\bautomated (?:response|reply|acknowledgement)\b",
-    r"\bthis is an automatic (?:response|reply|acknowledgement)\b",
+    r"\backnowledg(?:e|ing|es) (?:your|the) (?:freedom of information |foi |information )?(?:request|e-?mail|correspondence|application|enquiry)\b",
+    r"\b(?:will|is going to) be (?:handled|processed|considered|looked at) (?:under|in accordance|within|as soon)\b",
+    r"\b(?:deadline|date) for (?:our |a |your )?(?:response|reply)\b",
+    r"\byou (?:can|should|will) (?:expect|receive) (?:to receive )?(?:a|our) (?:response|reply)\b",
+    r"\blogged your (?:request|e-?mail|enquiry|application)\b",
+    r"\breceipt of your (?:request|e-?mail|enquiry|application|correspondence)\b",
+    r"\ballow (?:up to )?(?:20|twenty) working days\b",
+    r"\b(?:requires|obliges) (?:us|the force|the constabulary|public authorities) to (?:respond|reply)(?: to (?:your|a) request)? within\b",
 )
 REVIEW_RECEIPT = words(
     r"\b(?:request|application) for an internal review\b.{0,120}\b(?:received|logged|acknowledge|will be (?:dealt|considered|conducted))\b",
@@ -228,11 +244,20 @@ REVIEW = words(
     r"\bresult of (?:the|your) internal review\b",
     r"\binternal review (?:decision|outcome|response)\b",
     r"\b(?:ir|internal review) decision\b",
+    r"\b(?:i|we) have (?:now )?reviewed (?:the|your) (?:original )?(?:request|response|decision|handling)\b",
+    r"\bsatisfied that the (?:original|initial) (?:response|decision)\b",
 )
-CLARIFICATION = words(
+CLARIFY_ASK = words(
     r"\b(?:please|kindly) (?:could you )?(?:clarify|specify|confirm (?:exactly |precisely )?(?:what|which|whether|the))\b",
     r"\b(?:could|can|would) you (?:please )?(?:clarify|specify|confirm (?:exactly |precisely )?(?:what|which|whether|the)|narrow|refine|provide (?:me |us |this office )?(?:with )?(?:further|more|additional|some) (?:details|information|clarification))\b",
     r"\b(?:can|could) you clarify\b",
+    r"\b(?:are you|do you mean|did you mean) (?:referring|seeking|asking)\b",
+    r"\bare you referring to\b",
+    r"\bdoes (?:this|your) request (?:solely |only )?relate to\b",
+    r"\bif you (?:could|would|can) (?:please )?(?:clarify|specify|confirm|narrow|refine|provide (?:further|more|additional|some))\b",
+    r"\bplease (?:provide|send) (?:us |me )?(?:with )?(?:further|more|additional) (?:details|information|clarification)\b",
+)
+CLARIFICATION = words(
     r"\b(?:seek|require|request|need) (?:further |some )?clarification\b",
     r"\bclarification (?:is|will be) (?:required|needed)\b",
     r"\b(?:until|once|when) (?:we|the force) (?:receive|have received) (?:your |this |the )?(?:clarification|response|reply)\b",
@@ -243,11 +268,9 @@ CLARIFICATION = words(
     r"\bclock (?:has )?(?:stopped|paused)\b",
     r"\bto enable us to (?:meet|deal with|process|locate|answer|respond to) your request\b",
     r"\bwe are not clear (?:what|which|whether)\b",
-    r"\b(?:are you|do you mean|did you mean) (?:referring|seeking|asking)\b",
-    r"\bare you referring to\b",
-    r"\bdoes (?:this|your) request (?:solely |only )?relate to\b",
     r"\brather than refusing your request outright\b",
     r"\bexplore with you how\b",
+    r"\bneed you to (?:clarify|specify|confirm)\b",
 )
 FEE = words(
     r"\bfees? notice\b",
@@ -268,6 +291,13 @@ EXTENSION = words(
     r"\b(?:not|unable to) (?:be able to )?(?:respond|reply|provide a response)(?: to your request)? within (?:the )?(?:statutory|20 working day|twenty working day|20 day)",
     r"\bfurther delay in (?:the )?(?:processing|response)\b",
     r"\bnew (?:response|target|due) date\b",
+    r"\b(?:require|need|needs|requires) (?:further|additional|more|extra) time (?:to (?:respond|consider|complete|deal)|in order)\b",
+    r"\b(?:now )?expect to (?:respond|provide (?:a|our) response|reply) (?:to you )?by\b",
+    r"\b(?:have not|haven't) (?:yet )?been able to (?:respond|complete|finali[sz]e|provide (?:a|our|you with a) response)\b",
+    r"\bapologi[sz]e (?:for|that) (?:the|this|any) delay\b",
+    r"\b(?:still|currently) (?:working on|processing|considering|dealing with) your request\b",
+    r"\b(?:response|reply) (?:will be|is|has been) delayed\b",
+    r"\bdelay(?:s|ed)? in (?:responding|our response|processing|the processing)\b",
 )
 AWAY = words(
     r"\bout of (?:the )?office\b",
@@ -282,6 +312,7 @@ AWAY = words(
     r"\bno longer (?:work|working|employed) (?:for|at|with)\b",
     r"\b(?:mailbox|inbox|e-?mail address|account) (?:is )?(?:no longer|not) (?:monitored|in use|active|being monitored)\b",
     r"\bno longer in use\b",
+    r"\bthis (?:mailbox|inbox|e-?mail address|account) is (?:only )?(?:for|used for|not for)\b",
 )
 
 # --- sentences that are the Act's mechanics, not the force's act ------------------------------

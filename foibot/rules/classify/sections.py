@@ -17,7 +17,9 @@ _GROUNDS = {"12", "14", "22a"} | {str(number) for number in range(21, 45)}
 _SECTION_KEY = re.compile(
     r"(?<![\w'])(?:sections?|ss?\.|s(?=\s?\d)|§)\s*(?=\d)"
 )
-_ITEM = re.compile(r"(\d{1,2}a?)((?:\s?\(\s?(?:\d{1,2}[a-z]?|[a-z]|[ivx]{1,4})\s?\))*)")
+# "21B of the Securities Exchange Act" is no FOIA section: a number runs into no letter but
+# FOIA's own 22A.
+_ITEM = re.compile(r"(\d{1,2}a?)(?![b-z\d])((?:\s?\(\s?(?:\d{1,2}[a-z]?|[a-z]|[ivx]{1,4})\s?\))*)")
 _LIST_SEPARATOR = re.compile(r"\s*(?:,|and|&|or|/|\+)\s*(?:sections?\s*|s\.?\s*)?(?=\d)")
 _OTHER_ACT = re.compile(r"^\s*of (?:the )?([a-z][a-z ,()'&-]{0,60}?) act\b")
 

@@ -58,8 +58,9 @@ def sentences(label: str, text: str) -> list[Sentence]:
 
 
 _ASKED = re.compile(
-    r"(?im)^[ \t]*(?:you asked|your request(?: was)?|request(?: details)?|you wrote|"
-    r"i note you seek[^\n:]*|you requested[^\n:]*)[ \t]*:[ \t]*$"
+    r"(?im)^[ \t]*(?:(?:you asked|your request(?: was)?|request(?: details)?|you wrote|"
+    r"i note you seek[^\n:]*|you requested[^\n:]*|clarification(?: received| sought)?)[ \t]*:"
+    r"|(?:request|your request|clarification))[ \t]*$"
 )
 _ANSWERED = re.compile(
     r"(?im)^[ \t]*(?:in response|our response|response|answer|decision|reply|in reply)\b[^\n]{0,40}$"
