@@ -8,11 +8,10 @@ from typing import Optional
 import typer
 
 from foibot.cli.common import load_app, read_text
-from foibot.errors import UsageError
 from foibot.letters import followup
+from foibot import record as record_mod
 from foibot.model import RECORDABLE
-from foibot.rules.classify import KINDS
-from foibot.timeutil import parse_when, today
+from foibot.timeutil import parse_when
 
 
 def register(app: typer.Typer) -> None:
@@ -27,33 +26,12 @@ def register(app: typer.Typer) -> None:
         kind: Optional[str] = typer.Option(None, "--kind", help="reply_by_post: the reply's kind."),
     ) -> None:
         """Record what happened outside foibot (it moves the clock like any other event)."""
-        if event not in RECORDABLE:
-            raise UsageError(f"event {event!r}: expected one of {', '.join(RECORDABLE)}")
         a = load_app(ctx)
-        request = a.campaigns.find(reference)
-        data: dict[str, str] = {"note": note}
-        day = parse_when(on, what="--on") if on else today()
-        if day > today():
-            raise UsageError(f"--on {day}: that is in the future; record things once they happen")
-        if on:
-            data["on"] = day.isoformat()
-        if until:
-            if event != "extension_agreed":
-                raise UsageError("--until goes with extension_agreed")
-            end = parse_when(until, what="--until")
-            if end <= day:
-                raise UsageError(f"--until {end}: the new date must be after {day}")
-            data["until"] = end.isoformat()
-        if kind and event != "reply_by_post":
-            raise UsageError("--kind goes with reply_by_post")
-        if event == "reply_by_post":
-            if (kind or "successful") not in KINDS:
-                raise UsageError(f"--kind {kind!r}: expected one of {', '.join(KINDS)}")
-            data["kind"] = kind or "successful"
-            if on:
-                data["date"] = data["on"] + "T12:00:00+00:00"
-        a.campaigns.append_one(request.campaign, request.reference, event, data, now=a.now())
-        typer.echo(f"{request.reference}: recorded {event}")
+        done = record_mod.record(
+            a, reference, event, note=note, kind=kind,
+            on=parse_when(on, what="--on") if on else None,
+            until=parse_when(until, what="--until") if until else None)
+        typer.echo(f"{done.request}: recorded {event}")
 
     @app.command()
     def clarify(

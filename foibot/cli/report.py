@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from foibot import record as record_mod
 from foibot.cli.common import load_app, print_json
 from foibot.errors import UsageError
 from foibot.rules import answers
@@ -62,10 +63,8 @@ def register(app: typer.Typer) -> None:
                                           help="Figures, e.g. allegations=126 dismissed=3."),
     ) -> None:
         """Record the figures a force disclosed; a later figure for a key replaces the earlier."""
-        values = answers.parse_pairs(pairs)
         a = load_app(ctx)
-        request = a.campaigns.find(reference)
-        a.campaigns.append_one(request.campaign, request.reference, "answer", {"values": values},
-                               now=a.now())
+        event, values = record_mod.answer(a, reference, pairs)
         shown = ", ".join(f"{k}={answers.format_number(v)}" for k, v in values.items())
-        typer.echo(f"{request.reference} ({request.force.name}): recorded {shown}")
+        force = a.campaigns.find(event.request).force.name
+        typer.echo(f"{event.request} ({force}): recorded {shown}")
