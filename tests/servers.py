@@ -762,6 +762,8 @@ class _Recorder:
         self.faults: deque[_Fault] = deque()
         # The fault drawn for the transaction a session is in (one at a time per connection).
         self.pending: WeakKeyDictionary[Session, _Fault] = WeakKeyDictionary()
+        self.delivered: list[Callable[[bytes], None]] = []   # e.g. a copy into a Sent folder
+        self.data_delay = 0.0                                # seconds before the DATA reply
 
     def _apply(self, server: SMTP, session: Session, stage: Stage) -> str | None:
         """The reply for a fault due at ``stage`` of this transaction, or None to go on."""
@@ -824,6 +826,12 @@ class _Recorder:
         )
         with self.lock:
             self.messages.append(message)
+            hooks = list(self.delivered)
+            delay = self.data_delay
+        for hook in hooks:
+            hook(message.data)
+        if delay:
+            await asyncio.sleep(delay)
         return "250 2.0.0 OK: queued"
 
 
@@ -888,6 +896,20 @@ class SmtpServer:
         with self._recorder.lock:
             self._recorder.faults.extend(_Fault(stage, None) for _ in range(count))
 
+    def copy_to(self, imap: ImapServer, folder: str = "Sent") -> None:
+        """Put a copy of every accepted message into ``folder`` of ``imap``, as providers that
+        keep sent mail do (Gmail, Microsoft 365): what settles an uncertain letter."""
+        with suppress(Exception):        # it may exist already
+            imap.create_folder(folder)
+        with self._recorder.lock:
+            self._recorder.delivered.append(lambda data: imap.deliver(data, folder))
+
+    def slow_data(self, seconds: float) -> None:
+        """Wait ``seconds`` after accepting a message before saying so (a slow server: the
+        window in which a client may die with its letter accepted but not acknowledged)."""
+        with self._recorder.lock:
+            self._recorder.data_delay = seconds
+
     def clear(self) -> None:
         """Forget the recorded messages."""
         with self._recorder.lock:
@@ -898,6 +920,8 @@ class SmtpServer:
         with self._recorder.lock:
             self._recorder.messages.clear()
             self._recorder.rejected.clear()
+            self._recorder.delivered.clear()
+            self._recorder.data_delay = 0.0
             self._recorder.faults.clear()
 
 

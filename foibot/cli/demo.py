@@ -25,7 +25,14 @@ def register(app: typer.Typer) -> None:
         Touches no real mail account and leaves no server running.
         """
         from foibot.cli.common import console
+        import signal
+
         from foibot.demo import run_demo
+
+        def stop(signum: int, _frame: object) -> None:
+            raise SystemExit(128 + signum)    # unwind: the servers are stopped on the way out
+
+        signal.signal(signal.SIGTERM, stop)
         from foibot.views.board import render
 
         result = run_demo(state=state, say=(lambda _: None) if quiet else typer.echo)

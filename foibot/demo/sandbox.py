@@ -25,6 +25,17 @@ IMAP_PASSWORD = "demo-password"
 _PYMAP = "import sys; from pymap.main import main; sys.argv[0] = 'pymap'; sys.exit(main())"
 
 
+def _die_with_parent() -> None:
+    """In the pymap child: ask Linux to end it if foibot itself is killed (even by SIGKILL,
+    which runs no clean-up), so no server outlives the demo."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 15)   # PR_SET_PDEATHSIG, SIGTERM
+    except (OSError, AttributeError):
+        pass
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
@@ -86,15 +97,18 @@ class Sandbox:
                  "--no-service", "admin", "dict", "--demo-user", IMAP_USER,
                  "--demo-password", IMAP_PASSWORD],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
             )
+            self._pymap = proc      # known at once: an interruption from here on stops it
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline and proc.poll() is None:
                 try:
                     with socket.create_connection((HOST, port), timeout=0.5):
-                        self._pymap, self.imap_port = proc, port
+                        self.imap_port = port
                         return
                 except OSError:
                     time.sleep(0.05)
+            self._pymap = None
             proc.kill()
             proc.wait()
         raise MailError("demo: could not start the IMAP server (pymap) on loopback")

@@ -25,12 +25,16 @@ sends them), and :class:`Interrupted` carries the report.
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
+from types import FrameType
 from typing import Any
 
 from foibot.errors import FoibotError, MailError
@@ -135,6 +139,27 @@ class Interrupted(FoibotError):
         self.report = report
 
 
+@contextmanager
+def _patient_interrupt() -> Iterator[threading.Event]:
+    """Turn the first Ctrl-C into a request to stop between two letters (main thread only;
+    elsewhere the caller's own signal handling applies)."""
+    asked = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield asked
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if asked.is_set():
+            raise KeyboardInterrupt        # asked twice: stop now
+        asked.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield asked
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @dataclass
 class _Claim:
     out: Outgoing
@@ -180,16 +205,22 @@ class Outbox:
     def send_all(self, letters: Iterable[Outgoing], *, resend_uncertain: bool = False,
                  progress: Callable[[Outgoing, str], None] | None = None) -> Report:
         """Send every letter that is due, in groups; raises :class:`Interrupted` on Ctrl-C
-        after recording everything."""
+        after recording everything.
+
+        The first Ctrl-C lets the SMTP transaction in progress finish, records it, releases
+        the letters claimed but not yet tried, and stops; a second one stops at once (the
+        letter in flight is then uncertain).
+        """
         report = Report()
         letters = list(letters)
-        for start in range(0, len(letters), self.group):
-            chunk = letters[start:start + self.group]
-            try:
-                self._send_group(chunk, resend_uncertain, report, progress)
-            except KeyboardInterrupt:
-                report.not_sent += [o.request.reference for o in letters[start + self.group:]]
-                raise Interrupted(report) from None
+        with _patient_interrupt() as asked:
+            for start in range(0, len(letters), self.group):
+                chunk = letters[start:start + self.group]
+                try:
+                    self._send_group(chunk, resend_uncertain, report, progress, stop=asked)
+                except KeyboardInterrupt:
+                    report.not_sent += [o.request.reference for o in letters[start + self.group:]]
+                    raise Interrupted(report) from None
         return report
 
     def send_one(self, out: Outgoing, *, resend_uncertain: bool, report: Report) -> str:
@@ -202,7 +233,8 @@ class Outbox:
 
     # --- one group: claim, deliver, record ----------------------------------------------
     def _send_group(self, letters: list[Outgoing], resend_uncertain: bool, report: Report,
-                    progress: Callable[[Outgoing, str], None] | None) -> None:
+                    progress: Callable[[Outgoing, str], None] | None,
+                    stop: threading.Event | None = None) -> None:
         # The transport connects before any intent is recorded: a dead server changes nothing.
         connect = getattr(self.transport, "connect", None)
         if connect:
@@ -213,6 +245,8 @@ class Outbox:
         position = 0                       # the claim being sent, or the next to send
         try:
             for position, claim in enumerate(claims):
+                if stop is not None and stop.is_set():
+                    raise KeyboardInterrupt   # asked between two letters: nothing in flight
                 result = self._deliver(claim.out.to, claim.raw)
                 outcome = self._outcome(claim, result, results, report)
                 if progress:
@@ -225,11 +259,12 @@ class Outbox:
             # The letter in flight when Ctrl-C came may or may not have reached the server:
             # it stays pending (uncertain). Letters claimed but never tried are released.
             recorded = {(ref, data["key"]) for ref, _, data in results}
+            between = stop is not None and stop.is_set()
             for index, claim in enumerate(claims[position:], start=position):
                 ref = claim.out.request.reference
                 if (ref, claim.out.key) in recorded or ref in report.sent:
                     continue
-                if index == position:
+                if index == position and not between:
                     report.uncertain.append((ref, "interrupted during the SMTP transaction"))
                     continue
                 results.append((ref, "send_failed",

@@ -435,7 +435,29 @@ def _attachment(part: Message, data: bytes) -> Attachment:
     )
 
 
+_RAW_NAME = re.compile(r'(?i)(?:^|;)\s*(file)?name\s*=\s*(?:"([^"]*)"|([^;\s]+))')
+
+
+def _raw_filename(part: Message) -> str | None:
+    """A name written in raw 8-bit bytes (not RFC 2047/2231 encoded), as Apple Mail does: the
+    email package hands such a header back only with the bytes replaced, so read the raw
+    header and decode its bytes ourselves."""
+    found: dict[bool, str] = {}
+    for header, value in part.raw_items():
+        if header.lower() not in ("content-disposition", "content-type") or not isinstance(value, str):
+            continue
+        if not any("\udc80" <= char <= "\udcff" for char in value):
+            continue
+        for match in _RAW_NAME.finditer(re.sub(r"\s*[\r\n]+\s*", " ", value)):
+            found.setdefault(bool(match.group(1)), match.group(2) or match.group(3) or "")
+    name = found.get(True) or found.get(False)
+    return _fix_surrogates(name) if name else None
+
+
 def _original_filename(part: Message) -> str | None:
+    raw = _raw_filename(part)
+    if raw:
+        return raw
     try:
         name = part.get_filename()  # handles RFC 2231 (filename*=utf-8''...)
     except Exception:
