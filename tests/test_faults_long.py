@@ -121,18 +121,24 @@ def test_twenty_broken_polls_store_and_file_every_message_once(tmp_path, capsys,
             pymap_server.deliver(raw)
             if rng.random() < 0.3:          # a mail rule copied it, or it came twice
                 pymap_server.deliver(raw, rng.choice(["INBOX", "Police"]))
-        fault = rng.choice(["cut", "cut", "kill", "none"])
+        fault = rng.choice(["cut", "cut", "kill", "server", "none"])
         if fault == "cut":
             cutter.cut_after(rng.randint(50, 6000), after=rng.choice([b"", b"BODY[] {"]))
         proc = _foibot(cfg, "poll")
         if fault == "kill":
             time.sleep(rng.uniform(0.2, 1.0))
             proc.send_signal(signal.SIGKILL)
+        if fault == "server":
+            time.sleep(rng.uniform(0.0, 0.8))
+            pymap_server.stop()             # the IMAP server dies under the poll
         out, err = proc.communicate(timeout=60)
         assert "Traceback" not in err, err
+        if fault == "server":
+            assert proc.returncode in (0, 1) and len(err.strip().splitlines()) <= 1, err
         cutter.disarm()
-        if run == 10:
-            # the server renumbers its folders (new UIDVALIDITY): the same mail under new UIDs
+        if run == 10 or fault == "server":
+            # the server comes back having renumbered its folders (new UIDVALIDITY): the same
+            # mail under new UIDs
             pymap_server.restart()
             pymap_server.create_folder("Police")
             for raw in sent_raw.values():
