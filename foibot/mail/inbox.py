@@ -13,8 +13,12 @@ Filing is idempotent: a reply event names its message, and a message is never fi
 
 from __future__ import annotations
 
-import hashlib
+import concurrent.futures
 import logging
+import multiprocessing
+import os
+import re
+import threading
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from foibot.app import App
-from foibot.errors import FoibotError
 from foibot.mail import parse as mailparse
 from foibot.mail.imap import Mailbox, batches, with_reconnect
 from foibot.mail.outbox import effective
@@ -73,9 +76,9 @@ def poll(app: App, *, progress: Progress | None = None,
         with Mailbox(app.config.imap) as own:
             return poll(app, progress=progress, mailbox=own)
     summary = PollSummary()
-    reader = Interpreter(app, summary)
-    reader.run(app.store.mail.pending())     # what a crash left stored but not interpreted
-    fetch(app, mailbox, reader, summary, progress=progress)
+    with Interpreter(app, summary) as reader:
+        reader.run(app.store.mail.pending())  # what a crash left stored but not interpreted
+        fetch(app, mailbox, reader, summary, progress=progress)
     settle_uncertain(app, mailbox)
     save_sent(app, mailbox)
     return summary
@@ -87,6 +90,7 @@ def fetch(app: App, mailbox: Mailbox, reader: "Interpreter", summary: PollSummar
     each batch interpreted as soon as it is durable."""
     imap = app.config.imap
     mail = app.store.mail
+    waiting: Callable[[], None] | None = None     # the batch being read while the next comes
     for folder in imap.all_folders:
         cursor = mail.cursor(imap.account, folder)
 
@@ -107,19 +111,18 @@ def fetch(app: App, mailbox: Mailbox, reader: "Interpreter", summary: PollSummar
             summary.new += len(stored.new)
             summary.duplicates += stored.duplicates
             with_reconnect(mailbox, lambda: mailbox.after_store(folder, sorted(fetched)))
-            by_sha: dict[str, bytes] = {}
-            for raw in fetched.values():
-                by_sha.setdefault(_sha(raw), raw)
-            reader.run(stored.new, raws=by_sha)
+            raws = {m.sha256: fetched[m.sources[0]["uid"]] for m in stored.new}
+            started = reader.start(stored.new, raws) if stored.new else None
+            if waiting is not None:
+                waiting()
+            waiting = started
             done += len(chunk)
             if progress:
                 progress(done, len(uids))
         if not uids and (cursor is None or cursor.uidvalidity != uidvalidity):
             mail.set_cursor(imap.account, folder, Cursor(uidvalidity, 0))
-
-
-def _sha(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
+    if waiting is not None:
+        waiting()
 
 
 # --- interpreting -----------------------------------------------------------------------------
@@ -145,27 +148,79 @@ def match_index(app: App, requests: list[Request]) -> MatchIndex:
     )
 
 
-def reply_event(message: StoredMessage, parsed: mailparse.ParsedEmail,
-                result: classify_mod.Classification, found: Match) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Read:
+    """What one message says, read from its bytes alone (pure: it can run in another
+    process): the classification and the facts matching needs. ``error`` if it could not be
+    read; the message is then kept, and shown in triage as unreadable."""
+
+    sha256: str
+    error: str | None = None
+    message_id: str | None = None
+    date: str | None = None
+    sender: str = ""
+    subject: str = ""
+    recipients: tuple[str, ...] = ()
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    new_text: str = ""
+    quoted_ids: tuple[str, ...] = ()      # our Message-IDs quoted anywhere in the raw bytes
+    attachments: tuple[str, ...] = ()
+    result: classify_mod.Classification | None = None
+
+
+_OUR_MSGID = re.compile(rb"<foibot\.FOI-[0-9A-Z]{5}\.[^>\s]+>")
+
+
+def read(sha256: str, raw: bytes) -> Read:
+    """Parse and classify one message; never raises."""
+    try:
+        parsed = mailparse.parse(raw)
+        result = classify_mod.classify(parsed)
+        return Read(
+            sha256, None, parsed.message_id, iso_utc(parsed.date) if parsed.date else None,
+            parsed.from_addr, parsed.subject, (*parsed.to, *parsed.cc, *parsed.delivered_to),
+            parsed.in_reply_to, parsed.references, parsed.new_text,
+            tuple(m.decode("ascii", "replace") for m in _OUR_MSGID.findall(raw)),
+            tuple(a.filename + (f" ({a.problem})" if a.problem else "")
+                  for a in parsed.attachments), result)
+    except Exception as exc:  # noqa: BLE001 - one bad message must not block the rest
+        log.debug("reading %s failed:\n%s", sha256[:12], traceback.format_exc())
+        return Read(sha256, f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _read_all(items: list[tuple[str, bytes]]) -> list[Read]:
+    return [read(sha, raw) for sha, raw in items]
+
+
+def reply_event(message: StoredMessage, found_read: Read, result: classify_mod.Classification,
+                found: Match) -> dict[str, Any]:
     return {
-        "message": message.sha256, "message_id": parsed.message_id,
+        "message": message.sha256, "message_id": found_read.message_id,
         "kind": result.kind, "sections": list(result.sections),
         "evidence": list(result.evidence)[:8], "force_reference": result.force_reference,
         "ncnd": result.ncnd, "confidence": round(result.confidence, 2),
         "needs_review": result.needs_review,
-        "date": iso_utc(parsed.date) if parsed.date else None,
-        "received": message.received, "from": parsed.from_addr, "subject": parsed.subject,
+        "date": found_read.date,
+        "received": message.received, "from": found_read.sender, "subject": found_read.subject,
         "extension_until": result.extension_until.isoformat() if result.extension_until else None,
         "stated_due": result.stated_due.isoformat() if result.stated_due else None,
         "failed_recipient": result.failed_recipient, "bounce_reason": result.bounce_reason,
-        "attachments": [a.filename + (f" ({a.problem})" if a.problem else "")
-                        for a in parsed.attachments],
+        "attachments": list(found_read.attachments),
         "matched_by": found.rule, "match_detail": found.detail,
     }
 
 
 class Interpreter:
-    """Files and classifies stored messages, one at a time, never stopped by one of them."""
+    """Files stored messages, one at a time, never stopped by one of them.
+
+    Reading (parse, classify) is pure and, for a large batch, runs in a pool of processes,
+    one per core, while the next batch is fetched; matching and filing, which need the state,
+    run here.
+    """
+
+    POOL_FROM = 40
+    """Batches smaller than this are read in this process (a pool costs more to start)."""
 
     def __init__(self, app: App, summary: PollSummary) -> None:
         self.app = app
@@ -173,6 +228,15 @@ class Interpreter:
         self._index: MatchIndex | None = None
         self._by_ref: dict[str, Request] = {}
         self._examples: dict[str, list[classify_mod.Example]] = {}
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Interpreter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def examples(self, force: str) -> list[classify_mod.Example]:
         if force not in self._examples:
@@ -186,15 +250,35 @@ class Interpreter:
             self._index = match_index(self.app, requests)
         return self._index
 
+    def start(self, messages: list[StoredMessage], raws: dict[str, bytes]
+              ) -> Callable[[], None]:
+        """Begin reading a batch (in the pool if it is large); returns what files it."""
+        items = [(m.sha256, raws.get(m.sha256) or self.app.store.mail.raw(m)) for m in messages]
+        # fork is safe only with no other thread running (the service has its scheduler's)
+        if len(items) >= self.POOL_FROM and (os.cpu_count() or 1) > 1 \
+                and threading.active_count() == 1:
+            if self._pool is None:
+                self._pool = concurrent.futures.ProcessPoolExecutor(
+                    max_workers=os.cpu_count(), mp_context=multiprocessing.get_context("fork"))
+            size = max(1, len(items) // (2 * (os.cpu_count() or 1)))
+            futures = [self._pool.submit(_read_all, items[i:i + size])
+                       for i in range(0, len(items), size)]
+            return lambda: self.file(messages, [r for f in futures for r in f.result()], raws)
+        reads = _read_all(items)
+        return lambda: self.file(messages, reads, raws)
+
     def run(self, messages: Iterable[StoredMessage], *,
             raws: dict[str, bytes] | None = None) -> None:
         messages = list(messages)
-        if not messages:
-            return
+        if messages:
+            self.start(messages, raws or {})()
+
+    def file(self, messages: list[StoredMessage], reads: list[Read],
+             raws: dict[str, bytes]) -> None:
         replies: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         records: list[dict[str, Any]] = []
-        for message in messages:
-            record, filed = self.one(message, (raws or {}).get(message.sha256))
+        for message, found_read in zip(messages, reads):
+            record, filed = self.one(message, found_read, raws)
             records.append(record)
             if filed is not None:
                 request, data = filed
@@ -206,50 +290,41 @@ class Interpreter:
             file_replies(self.app, campaign, entries)
         self.app.store.mail.record_interpretations(records)
 
-    def one(self, message: StoredMessage, raw: bytes | None
+    def one(self, message: StoredMessage, found_read: Read, raws: dict[str, bytes]
             ) -> tuple[dict[str, Any], tuple[Request, dict[str, Any]] | None]:
-        """Interpret one message: its interpretation record, and the reply to file if any."""
-        record: dict[str, Any] = {"sha": message.sha256, "kind": None, "from": None,
-                                  "subject": None, "why": None, "error": None}
-        try:
-            if raw is None:
-                raw = self.app.store.mail.raw(message)
-            parsed = mailparse.parse(raw)
-            record.update({"from": parsed.from_addr, "subject": parsed.subject})
-            result = classify_mod.classify(parsed)
-            record["kind"] = result.kind
-            found = match(
-                recipients=[*parsed.to, *parsed.cc, *parsed.delivered_to],
-                in_reply_to=parsed.in_reply_to, references=parsed.references,
-                subject=parsed.subject, text=parsed.new_text, sender=parsed.from_addr, raw=raw,
-                force_reference=result.force_reference, index=self.index(),
-                reads_as_reply=classify_mod.reads_as_reply(result),
-            )
-            record["why"] = found.detail
-            data = reply_event(message, parsed, result, found)
-        except FoibotError as exc:
-            raise exc  # the store or the config failed: that is not this message's fault
-        except Exception as exc:  # noqa: BLE001 - one bad message must not block the rest
+        """File one message that was read: its interpretation record, and the reply to file."""
+        record: dict[str, Any] = {"sha": message.sha256, "kind": None,
+                                  "from": found_read.sender or None,
+                                  "subject": found_read.subject or None, "why": None,
+                                  "error": found_read.error}
+        result = found_read.result
+        if result is None:
             record["kind"] = "unreadable"
-            record["error"] = f"{type(exc).__name__}: {exc}"[:300]
             self.summary.unreadable += 1
             self.summary.warnings.append(
-                f"message {message.id} could not be read ({record['error']}); it is stored and"
-                f" listed in `foibot triage`")
-            log.debug("interpreting %s failed:\n%s", message.id, traceback.format_exc())
+                f"message {message.id} could not be read ({found_read.error}); it is stored "
+                f"and listed in `foibot triage`")
             return record, None
+        found = match(
+            recipients=found_read.recipients, in_reply_to=found_read.in_reply_to,
+            references=found_read.references, subject=found_read.subject,
+            text=found_read.new_text, sender=found_read.sender,
+            quoted_ids=found_read.quoted_ids, force_reference=result.force_reference,
+            index=self.index(), reads_as_reply=classify_mod.reads_as_reply(result))
+        record["why"] = found.detail
         if found.reference is not None:
             request = self._by_ref[found.reference]
             examples = self.examples(request.force.id)
             if examples:       # the force's house style, as a person labelled it before
-                result = classify_mod.classify(parsed, examples=examples)
-                record["kind"] = result.kind
-                data = reply_event(message, parsed, result, found)
+                raw = raws.get(message.sha256) or self.app.store.mail.raw(message)
+                result = classify_mod.classify(mailparse.parse(raw), examples=examples)
+        record["kind"] = result.kind
         if result.kind == "bounce":
             self.summary.bounce += 1
         if found.reference is None:
             self.summary.triage += 1
             return record, None
+        data = reply_event(message, found_read, result, found)
         self.summary.matched += 1
         self.summary.events.append((request.reference, "reply", data))
         self.index().learn(request.reference, result.force_reference)

@@ -16,7 +16,7 @@ from typing import Any
 from foibot.app import App
 from foibot.errors import FoibotError, UsageError
 from foibot.mail import parse as mailparse
-from foibot.mail.inbox import all_requests, file_replies, reply_event
+from foibot.mail.inbox import all_requests, file_replies, read, reply_event
 from foibot.model import Event, Request
 from foibot.rules import classify as classify_mod
 from foibot.rules.classify import KINDS, Example
@@ -157,7 +157,8 @@ def assign(app: App, message_key: str, reference: str) -> Request:
         request.force.id))
     found = Match(request.reference, "assigned", "assigned by the user")
     file_replies(app, request.campaign, [(request.reference,
-                                          reply_event(message, parsed, result, found))])
+                                          reply_event(message, read(message.sha256, raw),
+                                                      result, found))])
     if parsed.from_addr:
         app.store.mail.learn_sender(parsed.from_addr, request.force.id)
     return request

@@ -23,7 +23,6 @@ from typing import Iterable
 from foibot.model import REF_PREFIX, Request
 
 _REF_RE = re.compile(r"(?<![A-Za-z0-9])F[O0o][IiLl1]\s*[-_:.]?\s*([0-9A-Za-z]{5})(?![A-Za-z0-9])")
-_OUR_MSGID_RE = re.compile(rb"<foibot\.(FOI-[0-9A-Z]{5})\.[^>\s]+>")
 _TRANSLATE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
@@ -102,7 +101,7 @@ def match(
     subject: str,
     text: str,
     sender: str,
-    raw: bytes,
+    quoted_ids: Iterable[str] = (),
     force_reference: str | None,
     index: MatchIndex,
     reads_as_reply: bool = True,
@@ -120,8 +119,7 @@ def match(
         sent_ref = index.sent_ids.get(mid.strip())
         if sent_ref:
             return Match(sent_ref, "message-id", f"in reply to {mid.strip()}")
-    for found in _OUR_MSGID_RE.finditer(raw):
-        mid = found.group(0).decode()
+    for mid in quoted_ids:
         if mid in index.sent_ids:
             return Match(index.sent_ids[mid], "message-id", f"quotes our Message-ID {mid}")
     # 3. our reference in subject or text

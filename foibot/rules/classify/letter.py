@@ -18,6 +18,7 @@ a cost refusal is too, because the requester got figures; a refusal of everythin
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from foibot.rules.classify import lexicon as lx
@@ -132,35 +133,53 @@ def _quote(label: str, words: str) -> str:
 def read(sentences: list[Sentence], *, texts: list[tuple[str, str]],
          attachments: list[tuple[str, str | None, str | None]]) -> Reading:
     """The acts of a letter. ``texts`` are its raw sources (tables need their line breaks);
-    ``attachments`` are ``(filename, text, problem)``."""
+    ``attachments`` are ``(filename, text, problem)``.
+
+    Each act's pattern runs once over all the sentences joined (NUL between them, which no
+    pattern crosses), not once per sentence: the cost of reading a letter is a few dozen
+    regular-expression scans, whatever its length.
+    """
     reading = Reading()
+    joined = "\x00".join(s.text for s in sentences)
+    starts: list[int] = []
+    position = 0
     for sentence in sentences:
-        cover = lx.COVER_ONLY.search(sentence.text)
-        if cover and not reading.cover:
-            reading.cover = _quote(sentence.source, cover.group(0))
-        for name, pattern in _ACTS:
+        starts.append(position)
+        position += len(sentence.text) + 1
+    covers: dict[int, re.Match[str]] = {}
+    for found in lx.COVER_ONLY.finditer(joined):
+        index = bisect_right(starts, found.start()) - 1
+        covers.setdefault(index, found)
+    if covers:
+        first = min(covers)
+        reading.cover = _quote(sentences[first].source, covers[first].group(0))
+    acts: dict[tuple[int, int], Act] = {}       # (sentence, act) -> the first such act
+    for order, (name, pattern) in enumerate(_ACTS):
+        for found in pattern.finditer(joined):
+            index = bisect_right(starts, found.start()) - 1
+            if (index, order) in acts:
+                continue
+            sentence = sentences[index]
+            at = found.start() - starts[index]
             if sentence.boilerplate and name not in _EVEN_IN_BOILERPLATE:
                 continue
-            if name == "disclosed" and cover:
+            if name == "disclosed" and index in covers:
                 continue          # a covering note is not itself a disclosure
-            found = next((m for m in pattern.finditer(sentence.text)
-                          if (name in _EVEN_CONDITIONAL or sentence.firm_at(m.start()))
-                          and not (name in _DENIABLE and sentence.negated_at(m.start()))),
-                         None)
-            if found is None:
+            if name not in _EVEN_CONDITIONAL and not sentence.firm_at(at):
                 continue
+            if name in _DENIABLE and sentence.negated_at(at):
+                continue
+            act = name
             if name in _WITHHOLDING and lx.OTHER_INFO.search(sentence.text):
-                name = "other"    # "... any other information": a rider, not the answer
+                act = "other"    # "... any other information": a rider, not the answer
             whole = bool(lx.WHOLE.search(sentence.text))
             part = bool(lx.PART.search(sentence.text)) and not whole
-            reading.acts.append(Act(name, _quote(sentence.source, found.group(0)),
-                                    part=part, whole=whole))
-        answer = _answer_given(sentence)
-        if answer:
-            reading.answers.append(answer)
-    reading.figures = _figures(texts, money=False)
-    reading.figure = _figures(texts, money=False, least=1)
-    reading.money = _figures(texts, money=True) if not reading.figures else None
+            acts[(index, order)] = Act(act, _quote(sentence.source, found.group(0)),
+                                       part=part, whole=whole)
+    reading.acts = [acts[key] for key in sorted(acts)]
+    reading.answers = [a for a in (_answer_given(s) for s in sentences) if a]
+    given = figures(texts)
+    reading.figures, reading.figure, reading.money = given.many, given.one, given.money
     for name, text, problem in attachments:
         lower = name.lower()
         if lower.endswith(_DATA_SUFFIXES):
@@ -192,27 +211,49 @@ def _answer_given(sentence: Sentence) -> str | None:
     return None
 
 
-def _figures(texts: list[tuple[str, str]], *, money: bool, least: int = 2) -> str | None:
+@dataclass(frozen=True)
+class Figures:
+    """Figures a letter gives, found in one pass over its texts."""
+
+    many: str | None      # a table, or two or more counts: figures given
+    one: str | None       # at least one count (it counts beside "the information is held")
+    money: str | None     # amounts of money (figures, unless the letter asks a fee)
+
+
+def figures(texts: list[tuple[str, str]]) -> Figures:
     """Figures given: a table by year, counts of things, amounts of money. Numbers in a
     sentence that explains a cost estimate ("approximately 1,144 records, 3 minutes each")
     describe the search, not the answer."""
+    one = money = None
     for label, text in texts:
         rows = len(_TABLE_ROW.findall(text))
         if rows >= 2:
-            return f"{label}: table of figures ({rows} rows)"
-        shown: list[str] = []
-        for piece in re.split(r"(?<=[.;!?])\s+|\n", text.lower()):
-            if _COST_TALK.search(piece):
+            table = f"{label}: table of figures ({rows} rows)"
+            return Figures(table, table, None)
+        counts: list[str] = []
+        amounts: list[str] = []
+        for piece in _PIECE.split(text.lower()):
+            if not _DIGIT.search(piece) or _COST_TALK.search(piece):
                 continue
-            shown += _YEAR_VALUE.findall(piece)
-            shown += [m.group(0) for m in _COUNT.finditer(piece)]
-            if money:
-                shown += [m for m in _MONEY.findall(piece)
-                          if not _LIMIT_MONEY.fullmatch(m.strip())]
-        if len(shown) >= least:
-            quoted = ", ".join(f'"{x.strip()}"' for x in shown[:2])
-            return f"{label}: figures given ({quoted})"
-    return None
+            counts += _YEAR_VALUE.findall(piece)
+            counts += [m.group(0) for m in _COUNT.finditer(piece)]
+            amounts += [m for m in _MONEY.findall(piece) if not _LIMIT_MONEY.fullmatch(m.strip())]
+        if len(counts) >= 2:
+            return Figures(_shown(label, counts), _shown(label, counts), None)
+        if counts and one is None:
+            one = _shown(label, counts)
+        if len(counts) + len(amounts) >= 2 and money is None:
+            money = _shown(label, counts + amounts)
+    return Figures(None, one, money)
+
+
+def _shown(label: str, found: list[str]) -> str:
+    quoted = ", ".join(f'"{x.strip()}"' for x in found[:2])
+    return f"{label}: figures given ({quoted})"
+
+
+_PIECE = re.compile(r"(?<=[.;!?])\s+|\n")
+_DIGIT = re.compile(r"\d")
 
 
 # --- deciding -------------------------------------------------------------------------------

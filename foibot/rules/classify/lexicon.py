@@ -149,7 +149,7 @@ COST = words(
     r"\b(?:appropriate|cost|fees) limit (?:would be|is) exceeded\b",
     r"\b(?:above|exceeds?|over) the amount to which (?:we|the force|they) (?:are|is) (?:legally )?required to respond\b",
     r"\bexceed(?:s|ed)? the ['\"]?appropriate level\b",
-    r"\bcost of compliance\b.{0,80}\b(?:exceed|above)",
+    r"\bcost of compliance\b[^\x00]{0,80}\b(?:exceed|above)",
     r"\bexceed(?:s|ed)? (?:the )?(?:permitted )?(?:18|eighteen|24|twenty four)[ -]hours?\b",
     r"\b(?:permitted|stipulated) (?:18|eighteen|24)[ -]hours?\b",
     r"\b(?:18|eighteen|24)[ -]hours? (?:threshold|limit|time limit)\b",
@@ -218,7 +218,7 @@ RECEIPT = words(
     r"\bresponse (?:is )?due\b",
     r"\bdue date\b",
     r"\baccept this (?:auto-?response|automated (?:response|reply|e-?mail)|e-?mail) as (?:a |an )?(?:formal )?acknowledgement\b",
-    r"\bthank you for (?:your|submitting your) (?:freedom of information |foi |information |internal review )?(?:request|e-?mail|enquiry)\b.{0,80}\b(?:received|logged)\b",
+    r"\bthank you for (?:your|submitting your) (?:freedom of information |foi |information |internal review )?(?:request|e-?mail|enquiry)\b[^\x00]{0,80}\b(?:received|logged)\b",
     r"\bwill receive attention\b",
     r"\backnowledg(?:e|ing|es) (?:your|the) (?:freedom of information |foi |information )?(?:request|e-?mail|correspondence|application|enquiry)\b",
     r"\b(?:will|is going to) be (?:handled|processed|considered|looked at) (?:under|in accordance|within|as soon)\b",
@@ -230,8 +230,8 @@ RECEIPT = words(
     r"\b(?:requires|obliges) (?:us|the force|the constabulary|public authorities) to (?:respond|reply)(?: to (?:your|a) request)? within\b",
 )
 REVIEW_RECEIPT = words(
-    r"\b(?:request|application) for an internal review\b.{0,120}\b(?:received|logged|acknowledge|will be (?:dealt|considered|conducted))\b",
-    r"\b(?:acknowledge|received|logged)\b.{0,80}\b(?:request for an internal review|internal review request)\b",
+    r"\b(?:request|application) for an internal review\b[^\x00]{0,120}\b(?:received|logged|acknowledge|will be (?:dealt|considered|conducted))\b",
+    r"\b(?:acknowledge|received|logged)\b[^\x00]{0,80}\b(?:request for an internal review|internal review request)\b",
 )
 REVIEW = words(
     r"\boutcome of (?:the|your|this|my) (?:internal )?review\b",
@@ -284,8 +284,8 @@ FEE = words(
 )
 EXTENSION = words(
     r"\b(?:further|additional|more|extra) time (?:is needed |is required |needed |required )?to consider (?:the )?public interest\b",
-    r"\bextend(?:ed|ing)? (?:the )?(?:time|deadline|response time|time ?limit|time for response|date)\b.{0,120}\bpublic interest\b",
-    r"\bpublic interest\b.{0,200}\b(?:extend|extension|further time|additional time|beyond the 20|beyond 20|more time)\b",
+    r"\bextend(?:ed|ing)? (?:the )?(?:time|deadline|response time|time ?limit|time for response|date)\b[^\x00]{0,120}\bpublic interest\b",
+    r"\bpublic interest\b[^\x00]{0,200}\b(?:extend|extension|further time|additional time|beyond the 20|beyond 20|more time)\b",
     r"\bsection 10 ?\(3\)",
     r"\bs\.? ?10 ?\(3\)",
     r"\b(?:not|unable to) (?:be able to )?(?:respond|reply|provide a response)(?: to your request)? within (?:the )?(?:statutory|20 working day|twenty working day|20 day)",
@@ -330,7 +330,7 @@ BOILERPLATE = words(
     r"\bcomplaint rights\b",
     r"\byou (?:may|can|have the right to) (?:request|ask for|apply for) an internal review\b",
     r"\bwithin (?:40|forty) working days\b",
-    r"\binformation commissioner'?s? office\b.{0,60}\b(?:wycliffe|cheshire|sk9|helpline|www\.ico|ico\.org)\b",
+    r"\binformation commissioner'?s? office\b[^\x00]{0,60}\b(?:wycliffe|cheshire|sk9|helpline|www\.ico|ico\.org)\b",
     r"\bexplanatory notes? (?:are|is) shown here\b",
     r"\bthis communication is intended for the addressee\b",
     r"\bthis e-?mail (?:and any|is intended|contains)\b",
