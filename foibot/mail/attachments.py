@@ -16,6 +16,7 @@ import io
 import logging
 import re
 import zipfile
+from xml.etree import ElementTree
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 
@@ -231,43 +232,139 @@ def _read_pdf(data: bytes) -> tuple[str | None, str | None]:
     return text, None
 
 
-def _read_docx(data: bytes) -> tuple[str | None, str | None]:
-    if data.startswith(_OLE_MAGIC):
-        return None, "encrypted DOCX"  # a password-protected .docx is an OLE container
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        return None, "unreadable DOCX: not a zip container"
-    import docx
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+MAX_XML_BYTES = 20 * 1024 * 1024
+"""Uncompressed size read from any one part of a .docx/.xlsx (a zip bomb stops here)."""
 
-    document = docx.Document(io.BytesIO(data))
-    lines = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append("\t".join(cell.text for cell in row.cells))
+
+def _part(archive: zipfile.ZipFile, name: str) -> bytes | None:
+    """One part of an Office file, read up to :data:`MAX_XML_BYTES`."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return None
+    with archive.open(info) as fh:
+        data = fh.read(MAX_XML_BYTES + 1)
+    if len(data) > MAX_XML_BYTES:
+        raise ValueError(f"{name} is larger than {MAX_XML_BYTES} bytes uncompressed")
+    return data
+
+
+def _office(data: bytes, kind: str) -> zipfile.ZipFile | str:
+    if data.startswith(_OLE_MAGIC):
+        return f"encrypted {kind}"     # a password-protected Office file is an OLE container
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return f"unreadable {kind}: not a zip container"
+
+
+def _read_docx(data: bytes) -> tuple[str | None, str | None]:
+    """The paragraphs of a Word document, and its tables a row to a line (cells by tabs).
+
+    Read straight from ``word/document.xml`` with the standard library: a tenth of the time
+    python-docx takes to build its object model, for the same words."""
+    archive = _office(data, "DOCX")
+    if isinstance(archive, str):
+        return None, archive
+    with archive:
+        xml = _part(archive, "word/document.xml")
+    if xml is None:
+        return None, "unreadable DOCX: no word/document.xml"
+    body = ElementTree.fromstring(xml).find(f"{_W}body")
+    lines: list[str] = []
+    for block in body if body is not None else ():
+        if block.tag == f"{_W}p":
+            lines.append(_paragraph(block))
+        elif block.tag == f"{_W}tbl":
+            for row in block.iter(f"{_W}tr"):
+                lines.append("\t".join(" ".join(_paragraph(p) for p in cell.iter(f"{_W}p"))
+                                       for cell in row.iter(f"{_W}tc")))
     return "\n".join(lines).strip(), None
+
+
+def _paragraph(paragraph: ElementTree.Element) -> str:
+    out = []
+    for node in paragraph.iter():
+        if node.tag == f"{_W}t" and node.text:
+            out.append(node.text)
+        elif node.tag == f"{_W}tab":
+            out.append("\t")
+        elif node.tag in (f"{_W}br", f"{_W}cr"):
+            out.append("\n")
+    return "".join(out)
 
 
 def _read_xlsx(data: bytes) -> tuple[str | None, str | None]:
-    if data.startswith(_OLE_MAGIC):
-        return None, "encrypted XLSX"
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        return None, "unreadable XLSX: not a zip container"
-    import openpyxl
-
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    lines: list[str] = []
-    size = 0
-    try:
-        for sheet in workbook.worksheets:
-            lines.append(f"[{sheet.title}]")
-            for count, row in enumerate(sheet.iter_rows(values_only=True)):
+    """Each sheet of a workbook, ``[name]`` then a row to a line (cells by tabs), values as
+    stored (the last computed value of a formula). Read with the standard library: an order
+    of magnitude faster than loading the workbook with openpyxl."""
+    archive = _office(data, "XLSX")
+    if isinstance(archive, str):
+        return None, archive
+    with archive:
+        shared = _shared_strings(_part(archive, "xl/sharedStrings.xml"))
+        sheets = _sheets(archive)
+        lines: list[str] = []
+        size = 0
+        for title, path in sheets:
+            xml = _part(archive, path)
+            if xml is None:
+                continue
+            lines.append(f"[{title}]")
+            for count, row in enumerate(ElementTree.fromstring(xml).iter(f"{_S}row")):
                 if count >= MAX_SHEET_ROWS or size >= MAX_TEXT_CHARS:
                     break
-                line = "\t".join("" if value is None else str(value) for value in row).rstrip()
+                line = "\t".join(_cell(cell, shared) for cell in row.iter(f"{_S}c")).rstrip()
                 lines.append(line)
                 size += len(line)
-    finally:
-        workbook.close()
     return "\n".join(lines).strip(), None
+
+
+def _shared_strings(xml: bytes | None) -> list[str]:
+    if xml is None:
+        return []
+    return ["".join(t.text or "" for t in item.iter(f"{_S}t"))
+            for item in ElementTree.fromstring(xml).iter(f"{_S}si")]
+
+
+def _sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(title, part name) of each worksheet, in the workbook's order."""
+    workbook, rels = _part(archive, "xl/workbook.xml"), _part(archive, "xl/_rels/workbook.xml.rels")
+    if workbook is None:
+        return []
+    targets = {}
+    if rels is not None:
+        for rel in ElementTree.fromstring(rels).iter(f"{_PKG}Relationship"):
+            target = rel.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            targets[rel.get("Id")] = target
+    found = []
+    for index, sheet in enumerate(ElementTree.fromstring(workbook).iter(f"{_S}sheet"), start=1):
+        path = targets.get(sheet.get(f"{_R}id"), f"xl/worksheets/sheet{index}.xml")
+        found.append((sheet.get("name", f"Sheet{index}"), path))
+    return found
+
+
+def _cell(cell: ElementTree.Element, shared: list[str]) -> str:
+    kind = cell.get("t")
+    if kind == "inlineStr":
+        return "".join(t.text or "" for t in cell.iter(f"{_S}t"))
+    value = cell.find(f"{_S}v")
+    if value is None or value.text is None:
+        return ""
+    if kind == "s":
+        index = int(value.text)
+        return shared[index] if 0 <= index < len(shared) else ""
+    if kind == "b":
+        return "TRUE" if value.text == "1" else "FALSE"
+    text = value.text
+    if kind is None and text.endswith(".0") and text[:-2].lstrip("-").isdigit():
+        return text[:-2]            # 2019.0 as Excel stores it, 2019 as a person reads it
+    return text
 
 
 def _read_plain(data: bytes) -> tuple[str | None, str | None]:
