@@ -93,6 +93,10 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "timeout_seconds": ((int, float), 10),
         "retries": (int, 3),
     },
+    "web": {
+        "token_env": (str, None),
+        "token_command": (str, None),
+    },
     "forces": {
         "exclude": (list, None),
         "email": (dict, None),
@@ -101,6 +105,7 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
 }
 
 SECURITY = ("starttls", "ssl", "none")
+MIN_TOKEN_CHARS = 16
 WEBHOOK_FORMATS = ("slack", "mattermost", "json")
 
 
@@ -251,6 +256,26 @@ class ForcesSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """``[web]``: the access token of the web view, needed once it listens beyond loopback.
+
+    Like a password, the token is named (an environment variable or a command), never written
+    in the file, and resolved only when the server starts.
+    """
+
+    token_env: str | None = None
+    token_command: str | None = None
+
+    def token(self) -> str | None:
+        value = resolve_secret("web", self.token_env, self.token_command, "token")
+        if value is not None and len(value.strip()) < MIN_TOKEN_CHARS:
+            how = "token_env" if self.token_env else "token_command"
+            raise ConfigError(f"[web] {how}: the token must be at least {MIN_TOKEN_CHARS}"
+                              " characters (e.g. the output of `openssl rand -hex 16`)")
+        return value.strip() if value is not None else None
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole config, checked at load; a required section is asked for only when used
     (``foibot status`` needs no SMTP server)."""
@@ -320,6 +345,11 @@ class Settings:
         s = self.section("notify")
         hooks = tuple(Webhook(h["url"], h.get("format", "json")) for h in s["webhooks"] or [])
         return NotifySettings(hooks, float(s["timeout_seconds"]), s["retries"])
+
+    @property
+    def web(self) -> WebSettings:
+        s = self.section("web")
+        return WebSettings(s["token_env"], s["token_command"])
 
     @property
     def forces(self) -> ForcesSettings:
@@ -399,6 +429,9 @@ def validate(data: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
             raise ConfigError(f"{where}: [{kind}] port: expected 1-65535, got {sec['port']}")
         if sec.get("password_env") and sec.get("password_command"):
             raise ConfigError(f"{where}: [{kind}] password_env and password_command: choose one")
+    web = data.get("web", {})
+    if web.get("token_env") and web.get("token_command"):
+        raise ConfigError(f"{where}: [web] token_env and token_command: choose one")
     sender = data.get("sender", {})
     if "address" in sender and "@" not in sender["address"]:
         raise ConfigError(f'{where}: [sender] address: expected an email address, got "{sender["address"]}"')

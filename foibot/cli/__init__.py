@@ -37,11 +37,13 @@ COMMAND_MODULES = (
     "poll",
     "classify",
     "status",
+    "read",
     "record",
     "due",
     "chase",
     "run",
     "report",
+    "serve",
 )
 
 

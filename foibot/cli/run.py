@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import typer
 
 from foibot.cli.common import load_app
-from foibot.errors import ConfigError
+from foibot.cli.serve import DEFAULT_HOST, DEFAULT_PORT
+from foibot.errors import ConfigError, UsageError
 from foibot.service import notify, runner
 
 
@@ -16,11 +19,17 @@ def register(app: typer.Typer) -> None:
         once: bool = typer.Option(
             False, "--once", help="Run every job once now (poll, sweep, chase, notify), then exit."),
         log_json: bool = typer.Option(False, "--log-json", help="Log JSON lines, not key=value."),
+        web: bool = typer.Option(False, "--web", help="Also serve the web view (`foibot serve`)."),
+        host: str = typer.Option(DEFAULT_HOST, "--host", help="With --web: address to listen on."),
+        port: int = typer.Option(DEFAULT_PORT, "--port", help="With --web: port to listen on."),
     ) -> None:
         """Run unattended: poll for replies, sweep deadlines, chase late forces, notify.
 
         One service per state dir; SIGTERM or Ctrl-C lets the running job finish, then exits.
+        With --web it serves the web view as well, from the same process.
         """
+        if web and once:
+            raise UsageError("--web serves while the service runs; it does nothing with --once")
         a = load_app(ctx)
         log = runner.Log(clock=a.now, as_json=log_json)
         try:
@@ -30,7 +39,10 @@ def register(app: typer.Typer) -> None:
                     if any(r.status == "error" for r in results):
                         raise typer.Exit(1)
                     return
-                runner.Service(a, log=log).serve()
+                serving = runner.web_view(a, host=host, port=port, log=log) if web \
+                    else nullcontext()
+                with serving:
+                    runner.Service(a, log=log).serve()
         except runner.AlreadyRunning as exc:
             typer.echo(f"foibot run: {exc}", err=True)
             raise typer.Exit(1) from None

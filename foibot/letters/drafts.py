@@ -1,5 +1,6 @@
 """Drafts: letters foibot writes for the user to read, edit and send (internal reviews,
-complaints to the regulator).
+complaints to the regulator). Editing from the web view replaces a draft's words in one
+locked, atomic write, so a send that starts after the save sends exactly what was saved.
 
 A draft is an ``.eml`` file in the state dir's ``drafts/`` folder with a ``draft`` event (once
 per key), written in one locked step; ``foibot send-draft REF KEY`` sends the file as it is on
@@ -23,6 +24,7 @@ from foibot.mail.outbox import Outgoing, Report, effective
 from foibot.model import Event, Request
 from foibot.rules.letter_state import letter_state
 from foibot.rules.status import answered_since, derive
+from foibot.store import atomic_write_bytes
 from foibot.timeutil import LONDON, london_date
 
 
@@ -127,3 +129,65 @@ def draft_letter(app: App, reference: str, key: str, *, anyway: bool = False) ->
     del message["Date"]
     message["Date"] = format_datetime(app.now().astimezone(LONDON))
     return Outgoing(request, key, for_the_wire(message))
+
+
+# --- reading and editing a draft from a front end that is not a text editor (the web view) --
+@dataclass(frozen=True)
+class DraftText:
+    reference: str
+    key: str
+    kind: str
+    to: str
+    subject: str
+    body: str
+    letter: str          # the letter's state in the outbox: unsent, sending, sent, ...
+    overtaken: bool      # the force answered after it was written (send-draft asks --anyway)
+
+
+def _load(app: App, reference: str, key: str) -> tuple[str, str, str, EmailMessage]:
+    request = app.campaigns.find(reference)
+    draft = latest_draft(request, key)
+    if draft is None:
+        raise UsageError(f"{request.reference}: no {key!r} draft")
+    path = app.store.resolve(draft.data["path"])
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise StateError(f"{path}: cannot read the draft: {exc.strerror}") from None
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return request.reference, str(draft.data.get("kind", "")), str(draft.data["path"]), message
+
+
+def _body(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    return part.get_content() if isinstance(part, EmailMessage) else ""
+
+
+def read_draft(app: App, reference: str, key: str) -> DraftText:
+    """A draft as it is on disk now, with where it stands."""
+    ref, kind, _, message = _load(app, reference, key)
+    request = app.campaigns.find(ref)
+    draft = latest_draft(request, key)
+    assert draft is not None
+    return DraftText(ref, key, kind, str(message["To"] or ""), str(message["Subject"] or ""),
+                     _body(message), effective(letter_state(request, key)),
+                     answered_since(request.events, draft.seq))
+
+
+def edit_draft(app: App, reference: str, key: str, body: str) -> DraftText:
+    """Replace the draft's words (line endings as a browser sends them are normalised)."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n").strip("\n") + "\n"
+    if not text.strip():
+        raise UsageError("the letter is empty; write something or leave the draft as it is")
+    with app.store.locked():
+        ref, _, name, message = _load(app, reference, key)
+        state = effective(letter_state(app.campaigns.find(ref), key))
+        if state != "unsent":
+            raise UsageError(f"{ref}: the {key} letter is {state}; it can no longer be edited")
+        part = message.get_body(("plain",))
+        if not isinstance(part, EmailMessage):
+            raise UsageError(f"{name}: the draft has no plain-text part to edit")
+        part.set_content(text)
+        atomic_write_bytes(app.store.resolve(name), editable(message).as_bytes())
+    return read_draft(app, ref, key)

@@ -4,7 +4,8 @@ foibot acts only on replies it understood (see :mod:`foibot.rules.status`); ever
 waits here. :func:`queue` lists the replies that need a person, oldest first, with the evidence
 and the first lines of each; :func:`mark` confirms or corrects the latest reply of a request
 (and keeps it as a labelled example, so the force's next letter in the same style is read
-right); :func:`assign` files a message from triage under a request.
+right); :func:`assign` files a message from triage under a request, and :func:`candidates`
+lists the requests it most likely belongs to.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from typing import Any
 from foibot.app import App
 from foibot.errors import FoibotError, UsageError
 from foibot.mail import parse as mailparse
-from foibot.mail.inbox import all_requests, file_replies, read, reply_event
+from foibot.mail.inbox import all_requests, file_replies, match_index, read, reply_event
 from foibot.model import Event, Request
 from foibot.rules import classify as classify_mod
 from foibot.rules.classify import KINDS, Example
-from foibot.rules.matching import Match
-from foibot.rules.status import derive, replies
+from foibot.rules.matching import Match, references_in
+from foibot.rules.status import derive, is_open, replies
 from foibot.store import StoredMessage
 from foibot.timeutil import london_date
 
@@ -162,3 +163,49 @@ def assign(app: App, message_key: str, reference: str) -> Request:
     if parsed.from_addr:
         app.store.mail.learn_sender(parsed.from_addr, request.force.id)
     return request
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A request a triaged message may belong to, and why foibot thinks so."""
+
+    request: Request
+    why: str
+    score: int
+
+
+def candidates(app: App, message_key: str, *, limit: int = 6) -> list[Candidate]:
+    """The requests a triaged message most likely belongs to, best first: a reference in its
+    words, then the force whose domain it came from (open requests before closed ones), then a
+    force its words name. The person choosing still decides; this only puts the likely ones
+    first so that assigning is one click."""
+    message = app.store.mail.get(message_key)
+    parsed = mailparse.parse(app.store.mail.raw(message))
+    requests = all_requests(app)
+    found: dict[str, Candidate] = {}
+
+    def add(request: Request, score: int, why: str) -> None:
+        if request.reference not in found or found[request.reference].score < score:
+            found[request.reference] = Candidate(request, why, score)
+
+    by_ref = {r.reference: r for r in requests}
+    for ref in references_in(f"{parsed.subject}\n{parsed.text}"):
+        if ref in by_ref:
+            add(by_ref[ref], 4, f"it names {ref}")
+    domain = parsed.from_addr.rpartition("@")[2]
+    forces = set(match_index(app, requests).force_domains.get(domain, ()))
+    learned = app.store.mail.learned_senders().get(parsed.from_addr)
+    for request in requests:
+        if request.force.id == learned:
+            add(request, 3 if is_open(request) else 1, f"{parsed.from_addr} wrote for "
+                f"{request.force.name} before")
+        elif request.force.id in forces:
+            add(request, 2 if is_open(request) else 1, f"sent from {domain}, "
+                f"{request.force.name}'s domain")
+    words = f"{parsed.subject}\n{parsed.text}".lower()
+    for request in requests:
+        if request.force.name.lower() in words:
+            add(request, 1, f"it mentions {request.force.name}")
+    ranked = sorted(found.values(), key=lambda c: (-c.score, c.request.force.name,
+                                                   c.request.campaign))
+    return ranked[:limit]

@@ -264,3 +264,20 @@ def once_with_signals(app: App, *, log: Log) -> list[JobResult]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+# --- the web view beside the scheduler (``foibot run --web``) ----------------------------------
+@contextmanager
+def web_view(app: App, *, host: str, port: int, log: Log) -> Iterator[None]:
+    """Serve the web view from the service process while the block runs (uvicorn in a thread
+    of its own, over its own view of the state dir); stopped, open requests finished, on the
+    way out. It binds before the scheduler starts, so a port in use stops ``run`` at once."""
+    from foibot.web import server
+
+    running = server.start(app, host=host, port=port)
+    log(event="web", status="listening", url=running.url)
+    try:
+        yield
+    finally:
+        running.stop()
+        log(event="web", status="stopped")

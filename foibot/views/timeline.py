@@ -84,8 +84,12 @@ def render(view: dict[str, Any]) -> list[str]:
     elif view["state"] == "fee":
         lines.append("deadline: clock stopped until the fee is paid (s.10(2))")
     lines.append("timeline:")
+    replies = 0
     for e in view["events"]:
         lines.append(f"  {e['at'][:16].replace('T', ' ')}  {e['text']}")
         for ev in e["evidence"][:4]:
             lines.append(f"      evidence: {ev}")
+        if e["type"] == "reply":
+            replies += 1     # numbered as `foibot read` numbers them
+            lines.append(f"      read: foibot read {view['reference']} --reply {replies}")
     return lines
