@@ -1,0 +1,103 @@
+"""What every benchmark shares: timing, the result line, building a big state, servers.
+
+Every measurement is printed beside a baseline run in the same process and on the same
+machine, with the ratio; nothing here asserts a speed (tests never time anything).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+ENV = {"FOIBOT_NOW": "2026-12-10T10:00:00+00:00", "PYTHONPATH": str(ROOT)}
+
+
+def median_time(fn: Callable[[], object], *, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def line(name: str, ours: float, base: float, base_name: str, *, unit: str = "s",
+         note: str = "") -> None:
+    """``name  ours  baseline  ratio`` on one line (times in seconds or ms)."""
+    scale, fmt = (1000.0, "{:9.1f} ms") if unit == "ms" else (1.0, "{:9.2f} s ")
+    ratio = ours / base if base else float("inf")
+    print(f"{name:<40} {fmt.format(ours * scale)}  {base_name:<26} {fmt.format(base * scale)}"
+          f"  ratio {ratio:6.2f}{('  ' + note) if note else ''}", flush=True)
+
+
+def foibot(config: Path, *args: str, env: dict[str, str] | None = None,
+           check: bool = True) -> tuple[float, int, subprocess.CompletedProcess[str]]:
+    """Run ``foibot`` as a user would; returns (seconds, peak RSS in MB of the process tree's
+    largest member, result)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "foibot", "--config", str(config), *args],
+                          capture_output=True, text=True, env={**os.environ, **ENV, **(env or {})},
+                          cwd=ROOT)
+    took = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if check and done.returncode != 0:
+        raise SystemExit(f"foibot {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
+    return took, max(peak, before) // 1024, done
+
+
+def timed(argv: list[str], *, env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, capture_output=True, env={**os.environ, **ENV, **(env or {})}, cwd=ROOT,
+                   check=True)
+    return time.perf_counter() - start
+
+
+def config(folder: Path, *, smtp: tuple[str, int] | None = None,
+           imap: tuple[str, int, str, str] | None = None, extra: str = "") -> Path:
+    from tests.helpers import write_config
+
+    return write_config(folder, smtp=smtp, imap=imap, extra=extra)
+
+
+def forces(count: int) -> str:
+    """A ``[forces]`` section adding ``count`` bodies beyond the registry (for campaigns of
+    newsroom size: every council, every trust)."""
+    rows = ",\n".join(
+        f'  {{ id = "body-{i:05d}", name = "Public Body {i}", email = "foi@body{i:05d}.example" }}'
+        for i in range(count))
+    return f"[forces]\nadd = [\n{rows}\n]\n"
+
+
+def campaign_with(store_root: Path, name: str, count: int, *, sent: bool) -> list[str]:
+    """A campaign of ``count`` requests written straight through the store (fast to build),
+    each with its request letter recorded as sent when ``sent``; returns the references."""
+    from foibot.registry import Force
+    from foibot.store import Store
+
+    store = Store(store_root)
+    bodies = [Force(f"body-{i:05d}", f"Public Body {i}", "England", "foia",
+                    f"foi@body{i:05d}.example", "bench") for i in range(count)]
+    _, requests = store.campaigns.create(name, forces=bodies, group="all", template=None,
+                                         variables={"question": "q"}, now=NOW)
+    refs = [r.reference for r in requests]
+    if sent:
+        entries = []
+        for ref in refs:
+            mid = f"<foibot.{ref}.request.bench@newsroom.example>"
+            entries += [(ref, "sending", {"key": "request", "message_id": mid, "to": "x"}),
+                        (ref, "sent", {"key": "request", "message_id": mid, "response": "250"})]
+        for i in range(0, len(entries), 20_000):
+            store.campaigns.append(name, entries[i:i + 20_000], now=NOW + timedelta(hours=1))
+    return refs
