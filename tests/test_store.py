@@ -47,6 +47,18 @@ def test_a_corrupt_line_before_the_end_is_named_and_left_alone(tmp_path):
     assert path.read_bytes() == b'{"n": 1}\n{"n": \n{"n": 3}\n'
 
 
+@pytest.mark.parametrize("body, line", [
+    (b'{"n": 1}\n{"n": 2}, {"n": 3}\n{"n": 4}\n', 2),      # two records on one line
+    (b'{"n": 1}\n{"n": [2\n3]}\n{"n": 4}\n', 2),         # one record over two lines
+])
+def test_lines_that_would_read_as_valid_json_together_are_still_corrupt(tmp_path, body, line):
+    """Lines are decoded in bulk for speed; that must not hide a line that is not one record."""
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(body)
+    with pytest.raises(StateError, match=rf"line {line} is corrupt"):
+        Journal(path).read_all()
+
+
 def test_appending_costs_the_same_at_any_size(tmp_path):
     """Recording one event writes one line: the file is never rewritten."""
     path = tmp_path / "j.jsonl"

