@@ -254,9 +254,10 @@ class Interpreter:
               ) -> Callable[[], None]:
         """Begin reading a batch (in the pool if it is large); returns what files it."""
         items = [(m.sha256, raws.get(m.sha256) or self.app.store.mail.raw(m)) for m in messages]
-        # fork is safe only with no other thread running (the service has its scheduler's)
+        # fork is safe only with no other thread running (the service has its scheduler's);
+        # the pool's own manager thread starts after its workers were forked, all at once
         if len(items) >= self.POOL_FROM and (os.cpu_count() or 1) > 1 \
-                and threading.active_count() == 1:
+                and (self._pool is not None or threading.active_count() == 1):
             if self._pool is None:
                 self._pool = concurrent.futures.ProcessPoolExecutor(
                     max_workers=os.cpu_count(), mp_context=multiprocessing.get_context("fork"))
