@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from foibot.rules.classify import lexicon as lx
@@ -147,7 +148,7 @@ def read(sentences: list[Sentence], *, texts: list[tuple[str, str]],
         starts.append(position)
         position += len(sentence.text) + 1
     covers: dict[int, re.Match[str]] = {}
-    for found in lx.COVER_ONLY.finditer(joined):
+    for found in _scan(lx.COVER_ONLY, joined):
         index = bisect_right(starts, found.start()) - 1
         covers.setdefault(index, found)
     if covers:
@@ -155,7 +156,7 @@ def read(sentences: list[Sentence], *, texts: list[tuple[str, str]],
         reading.cover = _quote(sentences[first].source, covers[first].group(0))
     acts: dict[tuple[int, int], Act] = {}       # (sentence, act) -> the first such act
     for order, (name, pattern) in enumerate(_ACTS):
-        for found in pattern.finditer(joined):
+        for found in _scan(pattern, joined):
             index = bisect_right(starts, found.start()) - 1
             if (index, order) in acts:
                 continue
@@ -189,6 +190,14 @@ def read(sentences: list[Sentence], *, texts: list[tuple[str, str]],
         elif lower.endswith(_DOC_SUFFIXES) or problem:
             reading.unread_document = f'attachment "{name}"' + (f" ({problem})" if problem else "")
     return reading
+
+
+def _scan(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, skipped when the text lacks every string a match needs."""
+    needed = lx.required(pattern)
+    if needed is not None and not any(word in text for word in needed):
+        return iter(())
+    return pattern.finditer(text)
 
 
 def _answer_given(sentence: Sentence) -> str | None:

@@ -13,10 +13,61 @@ lower case, plain quotes and hyphens, whitespace collapsed.
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import Any
 
 
 def words(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+@cache
+def required(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Strings one of which every match of ``pattern`` contains, or None if none can be
+    named. A letter holding none of them cannot match, so its scan is skipped: most of a
+    letter's acts are absent from it, and a substring test costs far less than the scan.
+
+    Read from the pattern's syntax tree (the standard library's own parser); a pattern it
+    cannot read is simply never skipped.
+    """
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        from re import _constants as sre, _parser  # type: ignore[attr-defined]
+
+        return _required(_parser.parse(pattern.pattern, pattern.flags).data, sre)
+    except Exception:  # noqa: BLE001 - a parser change must only cost speed
+        return None
+
+
+def _required(items: Any, sre: Any) -> frozenset[str] | None:
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is sre.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            candidates.append(frozenset(["".join(run)]))
+            run = []
+        found: frozenset[str] | None = None
+        if op is sre.SUBPATTERN and not av[1] & re.IGNORECASE:   # av: group, flags on, off, body
+            found = _required(av[-1].data, sre)
+        elif op is sre.BRANCH:
+            each = [_required(sub.data, sre) for sub in av[1]]
+            if all(each):
+                found = frozenset[str]().union(*each)  # type: ignore[arg-type]
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            low, _, sub = av
+            if low >= 1:
+                found = _required(sub.data, sre)
+        if found:
+            candidates.append(found)
+    if run:
+        candidates.append(frozenset(["".join(run)]))
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: (min(map(len, c)), -len(c)))
 
 
 FORCE = r"(?:the force|the constabulary|the service|we|i|(?:[a-z&'-]+ ){0,4}(?:police|constabulary|service|psni|mdp|cnc|btp|force))"
