@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Iterable
 
+from foibot import suggest
 from foibot.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
@@ -35,6 +36,51 @@ GROUPS = {
 }
 
 
+# Dropped from a force's name where space is short ("Kent Police" -> "Kent").
+_NAME_SUFFIXES = (" Police Service", " Constabulary", " Police")
+_NAME_PREFIXES = ("Police Service of ",)
+
+
+def short_name(name: str) -> str:
+    """A force's name without the words every force shares, for narrow tables.
+
+    >>> [short_name(n) for n in ("Kent Police", "Metropolitan Police Service",
+    ...  "Avon and Somerset Constabulary", "Police Service of Northern Ireland", "Police Scotland")]
+    ['Kent', 'Metropolitan', 'Avon and Somerset', 'Northern Ireland', 'Police Scotland']
+    """
+    for prefix in _NAME_PREFIXES:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return name.removeprefix(prefix)
+    for suffix in _NAME_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name.removesuffix(suffix)
+    return name
+
+
+def find_force(text: str, forces: Iterable[Force]) -> Force:
+    """The force ``text`` names: its id (``kent``), its name (``Kent Police``) or its short
+    name (``Kent``), in any case; otherwise a usage error naming the nearest id.
+
+    >>> kent = Force("kent", "Kent Police", "England", "foia", None, "")
+    >>> find_force("Kent Police", [kent]).id
+    'kent'
+    >>> find_force("Kentt", [kent])
+    Traceback (most recent call last):
+    foibot.errors.UsageError: no such force: 'Kentt' (did you mean kent?)
+    """
+    by_label: dict[str, Force] = {}
+    for force in forces:
+        for label in (force.id, force.name, force.short_name):
+            by_label.setdefault(suggest.fold(label), force)
+    found = by_label.get(suggest.fold(text))
+    if found is not None:
+        return found
+    guess = suggest.nearest(text, by_label)
+    raise UsageError(suggest.unknown(
+        "force", text, [], hint="see `foibot forces --group all`",
+        suggestion=by_label[suggest.fold(guess)].id if guess else None))
+
+
 @dataclass(frozen=True)
 class Force:
     id: str
@@ -49,6 +95,11 @@ class Force:
     def act(self) -> str:
         """The Act a letter to this force must cite."""
         return ACTS[self.regime]
+
+    @property
+    def short_name(self) -> str:
+        """``Kent`` for ``Kent Police``: the name where a table is narrow."""
+        return short_name(self.name)
 
     @property
     def domain(self) -> str | None:
@@ -105,7 +156,8 @@ class Registry:
         forces = {f.id: f for f in shipped()}
         for fid, address in section.email.items():
             if fid not in forces:
-                raise ConfigError(f"[forces] email.{fid}: no such force (see `foibot forces --group all`)")
+                raise ConfigError(
+                    f"[forces] email.{fid}: no such force (see `foibot forces --group all`)")
             forces[fid] = replace(forces[fid], email=address or None, email_source="config.toml")
         for i, extra in enumerate(section.add):
             try:
@@ -129,7 +181,12 @@ class Registry:
         try:
             return self.forces[force_id]
         except KeyError:
-            raise UsageError(f"no such force: {force_id!r} (see `foibot forces --group all`)") from None
+            return self.resolve(force_id)
+
+    def resolve(self, text: str) -> Force:
+        """The force a person named (``kent``, ``Kent Police``, ``Kent``), or one line naming
+        the nearest: ``no such force: 'Kentt' (did you mean kent?)``."""
+        return find_force(text, self.forces.values())
 
     def group(self, name: str) -> list[Force]:
         """The forces of a named group, less any the config excludes; added bodies join ``all``."""

@@ -1,7 +1,9 @@
 """The injected clock: nothing in foibot reads the system time except through ``now()``.
 
-``FOIBOT_NOW`` (an ISO date-time with an offset) overrides the system clock for every command,
-so a user can ask "what would happen on 2 April?" and tests can move time deterministically.
+``FOIBOT_NOW`` overrides the system clock for every command, so a user can ask "what would
+happen on 2 April?" and tests can move time deterministically. It is an ISO date-time with an
+offset (``2027-04-02T09:00:00+01:00``) or a plain date (``2027-04-02``), which means midnight
+at the start of that day in London.
 """
 
 from __future__ import annotations
@@ -29,11 +31,36 @@ def parse_instant(text: str, *, what: str = "date-time") -> datetime:
     return value.astimezone(timezone.utc)
 
 
+NOW_FORMS = ("a date (2027-01-20, London midnight) or a date-time with offset "
+             "(2027-01-20T10:00:00+00:00)")
+
+
+def parse_now(text: str) -> datetime:
+    """``FOIBOT_NOW``'s value: a date-time with offset, or a date taken as London midnight.
+
+    >>> parse_now("2027-01-20").isoformat()
+    '2027-01-20T00:00:00+00:00'
+    >>> parse_now("2027-07-01").isoformat()
+    '2027-06-30T23:00:00+00:00'
+    """
+    raw = text.strip()
+    try:
+        if len(raw) == 10 and "T" not in raw:
+            day = date.fromisoformat(raw)
+            return datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(timezone.utc)
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise UsageError(f"{NOW_ENV}={text!r}: expected {NOW_FORMS}") from None
+    if value.tzinfo is None:
+        raise UsageError(f"{NOW_ENV}={text!r} has no UTC offset: expected {NOW_FORMS}")
+    return value.astimezone(timezone.utc)
+
+
 def now() -> datetime:
     """The current instant, timezone-aware UTC; ``FOIBOT_NOW`` wins when set."""
     override = os.environ.get(NOW_ENV)
     if override:
-        return parse_instant(override, what=NOW_ENV)
+        return parse_now(override)
     return datetime.now(timezone.utc)
 
 
@@ -51,13 +78,15 @@ def today() -> date:
 
 
 def parse_when(text: str, *, what: str = "date") -> date:
-    """An ISO date (taken as a London date) or an ISO date-time with offset (converted to London)."""
+    """An ISO date (taken as a London date) or an ISO date-time with offset (converted to
+    London)."""
     text = text.strip()
     if "T" not in text and " " not in text:
         try:
             return date.fromisoformat(text) if len(text) == 10 else date.fromisoformat("")
         except ValueError:
-            raise UsageError(f"{what}: expected an ISO date like 2026-12-01, got {text!r}") from None
+            raise UsageError(
+                f"{what}: expected an ISO date like 2026-12-01, got {text!r}") from None
     return london_date(parse_instant(text, what=what))
 
 

@@ -7,6 +7,7 @@ Screenshots are kept under ``test-artifacts/`` (git-ignored) for a person to loo
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -91,6 +92,7 @@ def page(built, tmp_path_factory) -> Path:
             "kind": "acknowledgement", "subject": IMG_ATTACK, "from": '"<b>x</b>"@evil.example',
             "evidence": ["</span></li><script>document.title='pwned'</script>"],
             "date": "2027-01-19T08:00:00+00:00", "message": "0" * 64,
+            "stated_due": "2026-12-29",      # the force's own date, shown beside the Act's
         }, now=parse_instant(REPORT_AT))
         path = root / "report.html"
         report.write(App.load(cfg), "sm", path)
@@ -126,3 +128,33 @@ def test_screenshots_are_not_blank(browser, page, tmp_path):
         assert shot.exists() and png_size(shot) == size
         # a blank white page compresses to a couple of KB; the report is text, colour, a chart
         assert shot.stat().st_size > 30_000, f"{shot} looks blank ({shot.stat().st_size} bytes)"
+
+
+# Measures what the browser laid out and writes it where --dump-dom shows it. Only this test's
+# copy of the page carries it (and drops the page's CSP, which rightly forbids any script).
+MEASURE = """<script>addEventListener("load", () => {
+  const out = {};
+  for (const id of ["forces", "answers"]) {
+    const table = document.getElementById(id), box = table.parentElement;
+    out[id] = [box.scrollWidth, box.clientWidth, table.offsetWidth];
+  }
+  out.page = [document.documentElement.scrollWidth, innerWidth];
+  document.body.setAttribute("data-measured", JSON.stringify(out));
+});</script>"""
+
+
+def test_forces_table_fits_1280_pixels_without_a_scrollbar(browser, page, tmp_path):
+    html = page.read_text(encoding="utf-8")
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
+    probe = tmp_path / "measure.html"
+    probe.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    dom = run_browser(browser, tmp_path / "profile", "--window-size=1280,1000", "--dump-dom",
+                      probe.as_uri())
+    found = re.search(r'data-measured="([^"]+)"', dom)
+    assert found, "the measuring script did not run"
+    measured = json.loads(found.group(1).replace("&quot;", '"'))
+    scroll, visible, _ = measured["forces"]
+    assert scroll <= visible, f"the forces table needs {scroll}px in {visible}px: a scrollbar"
+    scroll, visible, _ = measured["answers"]
+    assert scroll <= visible
+    assert measured["page"][0] <= measured["page"][1]     # nor does the page scroll sideways

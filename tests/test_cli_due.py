@@ -90,6 +90,10 @@ def test_foisa_extension_warns_and_does_not_move(capsys: pytest.CaptureFixture[s
         ["2026-07-10T23:30:00"],  # no offset: which day in London is ambiguous
         ["2026-12-01", "--regime", "gdpr"],
         ["2026-12-01", "--extension-days", "-1"],
+        ["9999-12-31"],                        # far outside the holiday tables
+        ["9999-12-31", "--json"],
+        ["0001-01-01", "--regime", "foisa"],
+        ["2100-12-30"],                        # the count runs past the tables' last year
     ],
 )
 def test_bad_input_exits_2_with_one_line(
@@ -99,6 +103,9 @@ def test_bad_input_exits_2_with_one_line(
     assert code == 2
     assert out == []
     assert len(err) == 1 and err[0].startswith("foibot: ")
+    if args[0] in ("9999-12-31", "0001-01-01"):
+        assert err[0] == (f"foibot: {args[0]}: outside the years whose bank holidays foibot "
+                          "knows (1872 to 2100); no deadline can be counted there")
 
 
 def test_python_dash_m_foibot_due() -> None:

@@ -447,11 +447,14 @@ def test_stopped_clock_is_never_overdue() -> None:
 
 def test_compare_stated_names_both_dates() -> None:
     deadline = due_for("foia", D("2026-12-18"))  # 21 Jan 2027; England-only counting gives 20 Jan
+    # each date says where it comes from, and "earlier" is the force's date against the Act's
     assert compare_stated(D("2027-01-20"), deadline) == (
-        "force says 2027-01-20, the Act gives 2027-01-21 (1 working day earlier)"
+        "the force's letter gives 2027-01-20; foibot's count under the Act gives 2027-01-21 "
+        "(the force's date is 1 working day earlier)"
     )
     assert compare_stated(D("2027-01-21"), deadline) is None
-    assert compare_stated(D("2027-01-25"), deadline).endswith("(2 working days later)")  # type: ignore[union-attr]
+    later = compare_stated(D("2027-01-25"), deadline)
+    assert later is not None and later.endswith("(the force's date is 2 working days later)")
 
 
 def test_extra_proclaimed_holiday_moves_the_date() -> None:

@@ -26,7 +26,8 @@ def _processes_mentioning(text: str) -> list[str]:
 
 def test_demo_ends_with_32_of_44_and_leaves_nothing_running(tmp_path):
     state = tmp_path / "demo"
-    done = subprocess.run([sys.executable, "-m", "foibot", "demo", "--state", str(state)],
+    # a relative --state is used as given: ./demo, not ./demo/demo
+    done = subprocess.run([sys.executable, "-m", "foibot", "demo", "--state", "demo"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
@@ -46,6 +47,16 @@ def test_demo_ends_with_32_of_44_and_leaves_nothing_running(tmp_path):
     assert App.load(state / "config.toml").store.mail.count() >= 44
     packs = list((state / "state" / "campaigns" / "social-media").glob("letters-*.pack"))
     assert packs and sum(p.stat().st_size for p in packs) > 44 * 1000  # every letter, as sent
+    assert not (state / "demo").exists()
+    assert {"config.toml", "report.html", "state"} <= {p.name for p in state.iterdir()}
+    # run again on the same folder: one line, nothing touched, no server started
+    before = (state / "config.toml").read_bytes()
+    again = subprocess.run([sys.executable, "-m", "foibot", "demo", "--state", "demo"],
+                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert again.returncode == 2 and "Traceback" not in again.stderr
+    assert again.stderr.startswith("foibot: --state demo: it holds a demo campaign already")
+    assert len(again.stderr.strip().splitlines()) == 1
+    assert (state / "config.toml").read_bytes() == before
 
 
 def test_demo_help_says_what_it_does():
@@ -53,3 +64,32 @@ def test_demo_help_says_what_it_does():
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 0
     assert "44-force campaign" in done.stdout and "loopback" in done.stdout
+
+
+def test_demo_state_that_cannot_be_used_is_one_line(tmp_path):
+    (tmp_path / "afile").write_text("not a folder")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "config.toml").write_text("[sender]\nname = 'Me'\n")
+    for given, why in (("afile", "--state afile: that is a file"),
+                       ("afile/sub", "--state afile/sub: cannot create that folder"),
+                       ("mine", "is not the demo's; give a new folder")):
+        done = subprocess.run([sys.executable, "-m", "foibot", "demo", "--state", given],
+                              capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+        assert why in done.stderr, done.stderr
+    assert (tmp_path / "mine" / "config.toml").read_text() == "[sender]\nname = 'Me'\n"
+
+
+def test_readme_looks_at_the_demo_after_its_last_day():
+    from foibot.demo import DAYS, START
+    from foibot.demo.script import working_days
+    from foibot.timeutil import london_date, parse_now
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    trying = readme[:readme.index("## Using foibot")]
+    moments = re.findall(r"FOIBOT_NOW=(\S+)", trying)
+    last = working_days(START.date(), DAYS)[-1]
+    assert len(moments) >= 2
+    for moment in moments:
+        assert london_date(parse_now(moment)) > last, moment

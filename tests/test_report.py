@@ -254,15 +254,54 @@ def test_timelines_and_answers_table(built, at_report_time):
     view = report.build(App.load(built.cfg), "sm")
     kent = next(t for t in view["timelines"] if t["force"] == "kent")
     types = [e["type"] for e in kent["events"]]
-    assert types[:3] == ["created", "sending", "sent"] and "reply" in types and "answer" in types
+    assert types == ["sent", "reply", "answer"]     # bookkeeping (created, sending) left out
+    assert [e["text"] for e in kent["events"]][0] == "Request sent"
     reply = next(e for e in kent["events"] if e["type"] == "reply")
     assert HOSTILE in reply["text"]          # the raw text; escaping is the template's job
+    assert reply["text"].startswith("Reply: successful: “")
     assert reply["at"] == "2026-12-10 11:30"   # the reply's own date (London), not the poll's
     table = view["answers"]
     assert table["keys"] == ["allegations", "dismissed"]
     totals = {t["key"]: t for t in table["totals"]}
     assert totals["allegations"]["text"] == "at least 999 across 3 forces"
     assert totals["dismissed"]["text"] == "at least 15 across 3 forces"
+
+
+def test_report_timelines_speak_plainly(built, at_report_time):
+    """An editor reads what happened, not SMTP replies, Message-IDs or classifier evidence
+    (``foibot show`` keeps those)."""
+    view = report.build(App.load(built.cfg), "sm")
+    texts = [e["text"] for t in view["timelines"] for e in t["events"]]
+    assert texts and all(texts)
+    for text in texts:
+        assert not re.search(r"\b250\b|queued|<[^>\s]+@[^>\s]+>|evidence|message_id", text), text
+    twice = next(f for f, n in built.chased.items() if n == 2)
+    late = next(t for t in view["timelines"] if t["force"] == twice)
+    assert [e["text"] for e in late["events"]] == ["Request sent", "Chaser 1 sent",
+                                                   "Chaser 2 sent"]
+    html = report.render(view)
+    timelines = html[html.index('id="h-timelines"'):]
+    assert "250 OK" not in timelines and "@test&gt;" not in timelines
+    assert 'class="evidence"' not in html
+
+
+def test_figures_are_sortable_by_value_without_a_script(built, at_report_time):
+    view = report.build(App.load(built.cfg), "sm")
+    by = {s["key"]: [r["force"] for r in s["rows"]] for s in view["answers"]["sorted"]}
+    figures = built.figures
+    expected = sorted((f for f in figures if "allegations" in figures[f]),
+                      key=lambda f: -figures[f]["allegations"])
+    assert by["allegations"][:len(expected)] == expected      # largest first
+    assert set(by["allegations"][len(expected):]) == {f for f in figures
+                                                      if "allegations" not in figures[f]}
+    html = report.render(view)
+    # one table per order; each heading links to its order, which CSS shows as the :target
+    for key in ("allegations", "dismissed"):
+        assert f'<table id="answers-by-{key}" class="by-figure">' in html
+        assert f'href="#answers-by-{key}"' in html
+    assert ".figures table.by-figure:target { display: table; }" in html
+    assert html.index('id="answers-by-dismissed"') < html.index('<table id="answers">')
+    assert "<script" not in html
 
 
 def test_times_are_london_in_summer(built, tmp_path, monkeypatch):

@@ -130,6 +130,45 @@ def test_dry_run_writes_eml_and_connects_to_nothing(tmp_path, capsys):
     assert all(len(q.events) == 1 for q in App.load(cfg).campaigns.requests("sm"))
 
 
+def test_dry_run_says_exactly_what_a_real_run_would_do(tmp_path, capsys, smtp_server):
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port))
+    _create(capsys, cfg)
+    assert cli(capsys, cfg, "send", "sm", "--force", "Kent").code == 0           # sent
+    smtp_server.reject("foi@cambs.pnn.police.uk")
+    assert cli(capsys, cfg, "send", "sm", "--force", "cambridgeshire").code == 1  # failed
+    app = App.load(cfg)
+    essex = next(q for q in app.campaigns.requests("sm") if q.force.id == "essex")
+    app.campaigns.append_one("sm", essex.reference, "sending",                   # uncertain
+                             {"key": "request", "message_id": "<x@y>", "to": essex.force.email,
+                              "path": "", "pid": 999999999, "host": "elsewhere"}, now=app.now())
+    before = len(smtp_server.messages)
+    r = cli(capsys, cfg, "send", "sm", "--dry-run")
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[-2] == (
+        "dry run: would send 41, skipped 2 (already failed 1, already sent 1), "
+        "uncertain 1 (sent again only with --resend-uncertain)")
+    assert f"{essex.reference}: uncertain" in r.out
+    assert len(list((tmp_path / "state" / "dry-run" / "sm").glob("*.eml"))) == 41
+    plan = json.loads(cli(capsys, cfg, "send", "sm", "--dry-run", "--json").out)
+    assert plan["dry_run"] is True and len(plan["would_send"]) == 41
+    assert [ref for ref, _ in plan["uncertain"]] == [essex.reference]
+    assert sorted(why for _, why in plan["skipped"]) == ["already failed", "already sent"]
+    assert len(smtp_server.messages) == before and all(
+        e.type != "sent" for e in App.load(cfg).campaigns.find(essex.reference).events)
+    # the real run does just that
+    real = json.loads(cli(capsys, cfg, "send", "sm", "--json").out)
+    assert sorted(real["sent"]) == sorted(plan["would_send"])
+    assert [ref for ref, _ in real["uncertain"]] == [essex.reference]
+    assert len(real["skipped"]) == 2 and real["failed"] == []
+    # and once everything is sent, a dry run says so instead of "44 letters written"
+    r = cli(capsys, cfg, "send", "sm", "--dry-run")
+    assert r.out.splitlines()[-1] == ("dry run: would send 0, skipped 43 (already sent 42, "
+                                      "already failed 1), uncertain 1 (sent again only with "
+                                      "--resend-uncertain)")
+    r = cli(capsys, cfg, "send", "sm", "--dry-run", "--resend-uncertain")
+    assert r.out.splitlines()[-2].startswith("dry run: would send 1, skipped 43")
+
+
 def test_dead_server_one_line_and_state_unchanged(tmp_path, capsys):
     cfg = write_config(tmp_path, smtp=("127.0.0.1", 1))
     _create(capsys, cfg)

@@ -52,7 +52,31 @@ def test_acknowledgement_is_not_an_answer_and_stated_date_is_kept():
     st = derive(req, date(2027, 1, 6))
     assert st.state == "overdue" and not st.responded
     assert st.stated_due == date(2026, 12, 29) and st.due == date(2026, 12, 31)
-    assert "force says 2026-12-29, the Act gives 2026-12-31" in st.stated_note
+    assert st.stated_note == ("the force's letter gives 2026-12-29; foibot's count under the Act "
+                              "gives 2026-12-31 (the force's date is 2 working days earlier)")
+
+
+def test_an_extension_replaces_the_date_an_acknowledgement_gave():
+    # The acknowledgement said 31 Dec; the force then extended to 28 Jan: the force and the
+    # Act agree on 28 Jan, and no note says otherwise (it used to say "force says 2026-12-31,
+    # the Act gives 2027-01-28 (18 working days earlier)").
+    req = _request("foia", _reply("acknowledgement", "2026-12-02", stated_due="2026-12-31"),
+                   _reply("extension", "2026-12-29", extension_until="2027-01-28"))
+    st = derive(req, date(2027, 1, 20))
+    assert st.due == date(2027, 1, 28) and st.stated_due is None and st.stated_note is None
+    agreed = _request("foia", _reply("acknowledgement", "2026-12-02", stated_due="2026-12-31"),
+                      ("extension_agreed", {"until": "2027-01-29"}, T0))
+    assert derive(agreed, date(2027, 1, 20)).stated_note is None
+
+
+def test_working_days_late_is_the_answer_against_the_deadline():
+    on_time = derive(_request("foia", _reply("successful", "2026-12-09")), date(2027, 1, 20))
+    assert on_time.as_dict()["working_days_late"] == 0
+    late = derive(_request("foia", _reply("successful", "2027-01-07")), date(2027, 1, 20))
+    # due Thu 31 Dec; 1 Jan and Mon 4 Jan (Scotland's 2 January) do not count: 5, 6, 7 Jan
+    assert late.as_dict()["working_days_late"] == 3
+    silent = derive(_request("foia"), date(2027, 1, 20))
+    assert silent.as_dict()["working_days_late"] == silent.standing.working_days_late == 12
 
 
 def test_clarification_stops_the_clock_and_restarts_it():
@@ -177,7 +201,59 @@ def test_record_moves_the_clock(tmp_path, capsys, smtp_server, monkeypatch):
         r = cli(capsys, cfg, "record", ref, *bad)
         assert r.code == 2 and why in r.err, r.err
     r = cli(capsys, cfg, "status", "c", "--force", "atlantis")
-    assert r.code == 2 and "no request to force 'atlantis'" in r.err
+    assert r.code == 2 and "no such force: 'atlantis'" in r.err
+    r = cli(capsys, cfg, "status", "c", "--force", "Police Scotland")   # a force, not asked
+    assert r.code == 2 and "no request to force 'police-scotland'" in r.err
+
+
+def test_record_refuses_what_cannot_follow_a_withdrawal(tmp_path, capsys, monkeypatch):
+    cfg = write_config(tmp_path)
+    monkeypatch.setenv("FOIBOT_NOW", "2026-12-01T10:00:00+00:00")
+    assert cli(capsys, cfg, "campaign", "create", "c", "--var", f"question={QUESTION}").code == 0
+    ref = next(r.reference for r in App.load(cfg).campaigns.requests("c") if r.force.id == "kent")
+    monkeypatch.setenv("FOIBOT_NOW", "2026-12-10")
+    assert cli(capsys, cfg, "record", ref, "withdrawn").code == 0
+    for event in ("fee_paid", "clarification_sent", "review_requested", "extension_agreed"):
+        r = cli(capsys, cfg, "record", ref, event)
+        assert r.code == 2, event
+        assert r.err.strip() == (
+            f"foibot: {ref} was withdrawn on 2026-12-10: {event} cannot happen after that "
+            "(if it happened before, give --on with its day)")
+    r = cli(capsys, cfg, "record", ref, "withdrawn")
+    assert r.code == 2 and "already withdrawn on 2026-12-10" in r.err
+    # what happened before the withdrawal can still be told, and a force may answer anyway
+    assert cli(capsys, cfg, "record", ref, "fee_paid", "--on", "2026-12-05").code == 0
+    assert cli(capsys, cfg, "record", ref, "reply_by_post", "--kind", "not held").code == 0
+    events = [e.type for e in App.load(cfg).campaigns.find(ref).events]
+    assert events[-3:] == ["withdrawn", "fee_paid", "reply_by_post"]
+    assert App.load(cfg).campaigns.find(ref).events[-1].data["kind"] == "not_held"
+
+
+def test_names_are_forgiving_and_near_misses_named(tmp_path, capsys, monkeypatch):
+    cfg = write_config(tmp_path)
+    monkeypatch.setenv("FOIBOT_NOW", "2026-12-01T10:00:00+00:00")
+    made = cli(capsys, cfg, "campaign", "create", "social", "--var", f"question={QUESTION}")
+    assert made.code == 0
+    for given in ("kent", "Kent Police", "Kent", "KENT", "kent police"):
+        data = json.loads(cli(capsys, cfg, "status", "--force", given, "--json").out)
+        assert [x["force"] for x in data["requests"]] == ["kent"], given
+    one = json.loads(cli(capsys, cfg, "status", "--force", "devon & cornwall", "--json").out)
+    assert [x["force"] for x in one["requests"]] == ["devon-and-cornwall"]
+    for command in (["status"], ["preview", "social"], ["send", "social", "--dry-run"]):
+        r = cli(capsys, cfg, *command, "--force", "Kentt")
+        assert (r.code, r.err) == (2, "foibot: no such force: 'Kentt' (did you mean kent?)\n")
+    r = cli(capsys, cfg, "status", "socail")
+    assert (r.code, r.err) == (2, "foibot: no such campaign: 'socail' (did you mean social?)\n")
+    r = cli(capsys, cfg, "preview", "SOCIAL", "--force", "kent")
+    assert r.code == 0 and "To: freedomofinformation@kent.police.uk" in r.out
+    ref = next(r.reference for r in App.load(cfg).campaigns.requests("social"))
+    r = cli(capsys, cfg, "mark", ref, "sucessful", "--by-post")
+    assert r.code == 2 and "kind 'sucessful': did you mean successful?" in r.err
+    r = cli(capsys, cfg, "record", ref, "reply_by_post", "--kind", "partialy successful")
+    assert r.code == 2 and "did you mean partially_successful?" in r.err
+    r = cli(capsys, cfg, "record", ref, "fee_payed")
+    assert r.code == 2 and "event 'fee_payed': did you mean fee_paid?" in r.err
+    assert cli(capsys, cfg, "mark", ref, "Not Held", "--by-post").code == 0
 
 
 def test_clarify_sends_threaded_letter_and_restarts_clock(tmp_path, capsys, smtp_server,
@@ -226,6 +302,10 @@ def test_a_draft_overtaken_by_an_answer_is_not_sent(played, capsys, monkeypatch,
     assert row["requests"][0]["next_action"] == "send draft review (foibot send-draft)"
     r = cli(capsys, cfg, "send-draft", ref, "review", "--dry-run")
     assert r.code == 0 and "internal review" in r.out
+    # the letter as the force will read it: decoded, not quoted-printable
+    assert "Content-Transfer-Encoding" not in r.out and "=\n" not in r.out
+    assert "=20" not in r.out and "=E2" not in r.out
+    assert "I am writing to ask for an internal review of your failure to respond" in r.out
     assert cli(capsys, cfg, "record", ref, "reply_by_post", "--kind", "successful").code == 0
     sent_before = len(smtp_session.messages)
     r = cli(capsys, cfg, "send-draft", ref, "review")
@@ -234,3 +314,63 @@ def test_a_draft_overtaken_by_an_answer_is_not_sent(played, capsys, monkeypatch,
     row = json.loads(cli(capsys, cfg, "status", "sm", "--json", "--force", "humberside").out)
     assert row["requests"][0]["state"] == "responded"
     assert row["requests"][0]["next_action"] == "record answers"
+
+
+def test_show_tells_the_story_as_of_foibot_now_in_the_order_it_happened(tmp_path, capsys,
+                                                                         monkeypatch):
+    cfg = write_config(tmp_path)
+    monkeypatch.setenv("FOIBOT_NOW", "2026-12-01T09:00:00+00:00")
+    assert cli(capsys, cfg, "campaign", "create", "c", "--var", f"question={QUESTION}").code == 0
+    app = App.load(cfg)
+    ref = next(r.reference for r in app.campaigns.requests("c") if r.force.id == "kent")
+
+    def at(when: str) -> datetime:
+        return datetime.fromisoformat(when)
+
+    app.campaigns.append("c", [(ref, "sending", {"key": "request", "message_id": "<m@x>"}),
+                               (ref, "sent", {"key": "request", "message_id": "<m@x>",
+                                              "response": "250 OK"})],
+                         now=at("2026-12-01T10:00:00+00:00"))
+    app.campaigns.append_one("c", ref, "reply", {"kind": "acknowledgement", "subject": "Ack",
+                                                 "date": "2026-12-02T09:00:00+00:00"},
+                             now=at("2026-12-02T09:05:00+00:00"))
+    # recorded on 20 Dec, it happened on 5 Dec: told between the two replies
+    monkeypatch.setenv("FOIBOT_NOW", "2026-12-20")
+    assert cli(capsys, cfg, "record", ref, "clarification_sent", "--on", "2026-12-05").code == 0
+    app.campaigns.append_one("c", ref, "reply", {"kind": "successful", "subject": "Answer",
+                                                 "date": "2027-01-08T11:00:00+00:00"},
+                             now=at("2027-01-08T11:05:00+00:00"))
+
+    monkeypatch.setenv("FOIBOT_NOW", "2026-12-21")          # a date: London midnight
+    view = json.loads(cli(capsys, cfg, "show", ref, "--json").out)
+    assert [e["type"] for e in view["events"]] == [
+        "created", "sending", "sent", "reply", "clarification_sent"]
+    assert view["state"] == "awaiting"              # the answer of 8 Jan has not come yet
+    out = cli(capsys, cfg, "show", ref).out
+    assert "Answer" not in out
+    lines = out[out.index("timeline:"):].splitlines()[1:]
+    days = [line.split()[0] for line in lines if line.startswith("  20")]
+    assert days == sorted(days) and days[-1] == "2026-12-05"
+
+    monkeypatch.setenv("FOIBOT_NOW", "2027-01-09")
+    view = json.loads(cli(capsys, cfg, "show", ref, "--json").out)
+    assert [e["type"] for e in view["events"]][-3:] == ["reply", "clarification_sent", "reply"]
+    assert [e["reply"] for e in view["events"] if e["type"] == "reply"] == [1, 2]
+    assert view["state"] == "responded"
+
+
+def test_foibot_now_takes_a_date_and_says_what_it_expects(tmp_path, capsys, monkeypatch):
+    from foibot.timeutil import now
+
+    monkeypatch.setenv("FOIBOT_NOW", "2027-01-20")
+    assert now() == datetime(2027, 1, 20, tzinfo=timezone.utc)          # London midnight (GMT)
+    monkeypatch.setenv("FOIBOT_NOW", "2027-07-01")
+    assert now() == datetime(2027, 6, 30, 23, tzinfo=timezone.utc)      # London midnight (BST)
+    cfg = write_config(tmp_path)
+    assert cli(capsys, cfg, "campaign", "create", "c", "--var", f"question={QUESTION}").code == 0
+    for bad in ("next tuesday", "2027-01-20T10:00:00", "2027-13-01"):
+        monkeypatch.setenv("FOIBOT_NOW", bad)
+        r = cli(capsys, cfg, "status")
+        assert r.code == 2 and len(r.err.strip().splitlines()) == 1, r.err
+        assert f"FOIBOT_NOW={bad!r}" in r.err
+        assert "2027-01-20" in r.err and "2027-01-20T10:00:00+00:00" in r.err

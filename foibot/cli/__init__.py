@@ -47,6 +47,25 @@ COMMAND_MODULES = (
 )
 
 
+def version() -> str:
+    """The installed foibot's version (the package metadata; the source tree's own when run
+    from a checkout that is not installed)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("foibot")
+    except metadata.PackageNotFoundError:
+        from foibot import __version__
+
+        return __version__
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"foibot {version()}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -58,6 +77,9 @@ def _root(
         help="Config file (default: ./config.toml).",
         show_default=False,
     ),
+    _version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True,
+        help="Print foibot's version and exit."),
 ) -> None:
     ctx.obj = {"config_path": config}
 

@@ -15,6 +15,7 @@ from foibot.letters.render import Letters
 from foibot.letters.render import context as letter_context
 from foibot.settings import Sender
 from foibot.timeutil import london, today
+from foibot.views.board import campaign_name
 
 PLACEHOLDER = Sender("Your Name", "you@example.org")
 
@@ -34,7 +35,8 @@ def load_campaign_file(path: Path) -> dict[str, Any]:
         if key not in CAMPAIGN_KEYS:
             raise UsageError(f"{path.name}: {key}: unknown key (known: group, template, vars)")
         if not isinstance(value, CAMPAIGN_KEYS[key]):
-            raise UsageError(f"{path.name}: {key}: expected a {'table' if key == 'vars' else 'string'}")
+            kind = "table" if key == "vars" else "string"
+            raise UsageError(f"{path.name}: {key}: expected a {kind}")
     for key, value in data.get("vars", {}).items():
         if not isinstance(value, str):
             raise UsageError(f"{path.name}: [vars] {key}: expected a string")
@@ -59,7 +61,7 @@ def create(
         None, "--var", help="Template variable KEY=VALUE (repeatable); `question` is required."),
     from_file: Optional[Path] = typer.Option(
         None, "--file", help="A campaign TOML file: group, template and a \\[vars] table."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="The requests made, as JSON."),
 ) -> None:
     """Create a campaign: one request, with its own reference, per force of the group."""
     app = load_app(ctx)
@@ -106,7 +108,9 @@ def _sender_or_placeholder(app: Any) -> Sender:
 
 
 @campaign_app.command("list")
-def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+def list_(ctx: typer.Context,
+          as_json: bool = typer.Option(False, "--json", help="A JSON list for scripts."),
+          ) -> None:
     """List campaigns."""
     app = load_app(ctx)
     rows = []
@@ -121,13 +125,18 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
     if not rows:
         console.print("no campaigns yet: foibot campaign create NAME --var question=...")
     for r in rows:
-        console.print(f"{r['name']}\t{r['requests']} requests\tgroup {r['group']}\tcreated {r['created']}")
+        console.print(f"{r['name']}\t{r['requests']} requests\tgroup {r['group']}\t"
+                      f"created {r['created']}")
 
 
 @campaign_app.command("show")
-def show(ctx: typer.Context, name: str, as_json: bool = typer.Option(False, "--json")) -> None:
+def show(ctx: typer.Context,
+         name: str = typer.Argument(..., help="Campaign name."),
+         as_json: bool = typer.Option(False, "--json", help="One JSON object for scripts."),
+         ) -> None:
     """Show a campaign's settings and its requests."""
     app = load_app(ctx)
+    name = campaign_name(app, name)
     c = app.campaigns.get(name)
     requests = app.campaigns.requests(name)
     data = {**c.to_doc(), "requests": [

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import typer
+from rich import box
 from rich.table import Table
 
 from foibot.cli.common import console, load_app, print_json
 from foibot.errors import UsageError
 from foibot.letters import chasers as chasing
 from foibot.letters import drafts as drafting
+from foibot.mail.smtp import readable
+from foibot.views import board as board_view
 
 ACTION_STYLE = {"chaser": "yellow", "review": "magenta", "regulator": "red"}
 TROUBLE = ("failed", "deferred", "uncertain")
@@ -28,11 +31,16 @@ def register(app: typer.Typer) -> None:
         note: str = typer.Option("", "--note", help="With --contest: your reasons (quoted in "
                                                     "the letter)."),
         as_json: bool = typer.Option(False, "--json", help="The decisions as a JSON list."),
+        every: bool = typer.Option(
+            False, "--all", help="A row for every request, not only those with something to do."),
     ) -> None:
-        """Who is chased or escalated today, and why. FOIBOT_NOW sets "today"."""
+        """Who is chased or escalated today, and why. FOIBOT_NOW sets "today".
+
+        Requests with nothing to do are summed up in one line (--all lists them)."""
         if dry_run and send:
             raise UsageError("--dry-run and --send exclude each other")
         a = load_app(ctx)
+        name = board_view.campaign_name(a, name) if name else None
         if contest:
             event = chasing.contest(a, contest, note)
             if not as_json:
@@ -41,33 +49,38 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json([o.as_dict() for o in outcomes])
         else:
-            _print(outcomes, send=send)
+            _print(outcomes, send=send, every=every)
         if any(o.result in TROUBLE for o in outcomes):
             raise typer.Exit(1)
 
     @app.command()
     def drafts(
         ctx: typer.Context,
-        as_json: bool = typer.Option(False, "--json"),
+        as_json: bool = typer.Option(False, "--json", help="A JSON list for scripts."),
         sent: bool = typer.Option(False, "--all", help="Include drafts already sent."),
     ) -> None:
-        """Drafted internal reviews and complaints waiting for you to read and send."""
+        """Drafted internal reviews and complaints waiting for you to read and send.
+
+        A draft the force has overtaken (it answered since, or the request was withdrawn) is
+        listed apart as stale."""
         found = drafting.list_drafts(load_app(ctx), include_sent=sent)
         if as_json:
             print_json([d.as_dict() for d in found])
             return
-        if not found:
+        waiting = [d for d in found if not d.stale]
+        stale = [d for d in found if d.stale]
+        if not waiting:
             typer.echo("no drafts waiting")
-            return
-        table = Table(pad_edge=False)
-        for col in ("drafted", "force", "reference", "key", "to", "letter", "request now",
-                    "file"):
-            table.add_column(col, overflow="fold")
-        for d in found:
-            table.add_row(d.drafted.isoformat(), d.force_name, d.reference, d.key, d.to,
-                          d.letter, d.request_state, d.path)
-        console.print(table)
-        typer.echo("send one with: foibot send-draft REF KEY (edit the file first if you wish)")
+        for d in waiting:
+            typer.echo(f"{d.reference}  {d.key}  {d.force_name}  "
+                       f"drafted {d.drafted.day} {d.drafted:%b}  "
+                       f"request {d.request_state}  letter {d.letter}")
+            typer.echo(f"    to {d.to}: {d.path}")
+        if waiting:
+            typer.echo("send one with: foibot send-draft REF KEY (edit the file first if you wish)")
+        for d in stale:
+            typer.echo(f"stale: {d.reference} {d.key} ({d.force_name}, drafted "
+                       f"{d.drafted.isoformat()}): {d.stale}; not to be sent")
 
     @app.command("send-draft")
     def send_draft(
@@ -81,7 +94,8 @@ def register(app: typer.Typer) -> None:
         """Send a draft as it is on disk, exactly once."""
         app = load_app(ctx)
         if dry_run:
-            typer.echo(drafting.draft_letter(app, reference, key, anyway=anyway).message.as_string())
+            typer.echo(readable(drafting.draft_letter(app, reference, key,
+                                                      anyway=anyway).message), nl=False)
             return
         report = drafting.send_draft(app, reference, key, anyway=anyway)
         for ref, why in report.skipped + report.failed + report.deferred + report.uncertain:
@@ -91,27 +105,36 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
 
-def _print(outcomes: list[chasing.ChaseOutcome], *, send: bool) -> None:
+def _print(outcomes: list[chasing.ChaseOutcome], *, send: bool, every: bool) -> None:
     if not outcomes:
         typer.echo("no requests to consider")
         return
-    table = Table(pad_edge=False)
-    for col in ("campaign", "force", "reference", "action", "why", "next", "result"):
-        table.add_column(col, overflow="fold")
-    # what happens today first, then the rest in campaign order
-    for o in sorted(outcomes, key=lambda o: not o.decision.acts):
-        d = o.decision
-        style = ACTION_STYLE.get(d.action, "")
-        action = d.key or "-"
-        result = o.result if not o.detail else f"{o.result}: {o.detail}"
-        table.add_row(o.campaign, d.force_name or d.force, d.reference,
-                      f"[{style}]{action}[/]" if style else action, d.reason,
-                      d.due_on.isoformat() if d.due_on and not d.acts else "", result)
-    console.print(table)
+    rows = outcomes if every else [o for o in outcomes if chasing.shown(o)]
+    if rows:
+        several = len({o.campaign for o in outcomes}) > 1
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+        for col in (["campaign"] if several else []) + ["force", "reference", "action", "why",
+                                                        "next", "result"]:
+            table.add_column(col, no_wrap=col in ("reference", "action", "next"))
+        # what happens today first, then the rest in campaign order
+        for o in sorted(rows, key=lambda o: not o.decision.acts):
+            d = o.decision
+            style = ACTION_STYLE.get(d.action, "")
+            action = d.key or "-"
+            result = o.result if not o.detail else f"{o.result}: {o.detail}"
+            cells = [d.force_name or d.force, d.reference,
+                     f"[{style}]{action}[/]" if style else action, d.reason,
+                     d.due_on.isoformat() if d.due_on and not d.acts else "", result]
+            table.add_row(*([o.campaign] if several else []), *cells)
+        console.print(table)
+    quiet = None if every else chasing.quiet_line(outcomes)
+    if quiet:
+        typer.echo(quiet + " (--all lists them)")
     typer.echo(_summary(outcomes, send=send))
 
 
 def _summary(outcomes: list[chasing.ChaseOutcome], *, send: bool) -> str:
+    """``sent chasers: 3 · drafted reviews: 1``, or what a dry run would do."""
     counts: dict[str, int] = {}
     for o in outcomes:
         if o.decision.acts:
@@ -121,7 +144,7 @@ def _summary(outcomes: list[chasing.ChaseOutcome], *, send: bool) -> str:
             if not send and o.decision.action != "chaser":
                 label = f"would draft {word}"
             counts[label] = counts.get(label, 0) + 1
-    quiet = sum(1 for o in outcomes if not o.decision.acts)
     parts = [f"{label}{'s' if n != 1 else ''}: {n}" for label, n in counts.items()]
-    parts.append(f"nothing to do: {quiet}")
+    if not parts:
+        parts = ["nothing to send or draft today"]
     return ("" if send else "dry run (use --send to act) · ") + " · ".join(parts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,28 @@ from rich.console import Console
 from foibot.app import App
 from foibot.cli import config_path
 
-# Piped output (scripts, CI logs) gets a wide table instead of an 80-column squeeze.
-console = Console(highlight=False, soft_wrap=False,
-                  width=None if sys.stdout.isatty() else 200)
+PIPED_WIDTH = 120
+
+
+def output_width() -> int | None:
+    """The width tables are fitted to: ``COLUMNS`` when set; the terminal's when output goes to
+    one (None: rich asks it); when output is piped (``| less``, ``| grep``), the terminal the
+    user is typing in, if any; otherwise (cron, CI logs) :data:`PIPED_WIDTH`."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return None
+    for stream in (sys.stderr, sys.stdin):
+        try:
+            if stream is not None and stream.isatty():
+                return os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            continue
+    return PIPED_WIDTH
+
+
+console = Console(highlight=False, soft_wrap=False, width=output_width())
 err_console = Console(stderr=True, highlight=False)
 
 

@@ -13,7 +13,8 @@ def register(app: typer.Typer) -> None:
     def forces(
         ctx: typer.Context,
         group: str = typer.Option("default", "--group", "-g",
-                                  help="default (44), england-wales (43), uk-territorial (45), all."),
+                                  help="default (44), england-wales (43), uk-territorial (45), "
+                                       "all."),
         as_json: bool = typer.Option(False, "--json", help="A JSON list for scripts."),
     ) -> None:
         """List the forces of a group, with each FOI address and where it comes from."""

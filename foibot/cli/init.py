@@ -20,4 +20,5 @@ def register(app: typer.Typer) -> None:
         path = config_path(ctx) or Path("config.toml")
         state = init_config(path)
         typer.echo(f"wrote {path}; state in {state}")
-        typer.echo("next: edit [sender] and [smtp], then `foibot campaign create NAME --var question=...`")
+        typer.echo("next: edit [sender] and [smtp], then "
+                   "`foibot campaign create NAME --var question=...`")

@@ -12,6 +12,7 @@ from foibot.cli.common import console, err_console, load_app, print_json
 from foibot.mail import inbox, review
 from foibot.mail.imap import Mailbox, with_reconnect
 from foibot.rules.classify import KINDS
+from foibot.views.board import campaign_name
 
 
 def register(app: typer.Typer) -> None:
@@ -20,7 +21,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         watch: bool = typer.Option(False, "--watch",
                                    help="Stay connected: IMAP IDLE, or interval polling."),
-        as_json: bool = typer.Option(False, "--json"),
+        as_json: bool = typer.Option(False, "--json", help="One JSON object per poll."),
     ) -> None:
         """Fetch new replies, store them, file each under its request and classify it.
 
@@ -48,7 +49,9 @@ def register(app: typer.Typer) -> None:
                 with_reconnect(mailbox, lambda: mailbox.wait(imap.folder, imap.idle_seconds))
 
     @app.command()
-    def triage(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    def triage(ctx: typer.Context,
+               as_json: bool = typer.Option(False, "--json", help="A JSON list for scripts."),
+               ) -> None:
         """List messages that could not be matched to a request."""
         rows = [m.as_dict() for m in review.triage(load_app(ctx))]
         if as_json:
@@ -64,8 +67,10 @@ def register(app: typer.Typer) -> None:
             typer.echo("file one with: foibot assign ID REFERENCE")
 
     @app.command()
-    def assign(ctx: typer.Context, message: str = typer.Argument(..., help="Message id from `triage`."),
-               reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M.")) -> None:
+    def assign(ctx: typer.Context,
+               message: str = typer.Argument(..., help="Message id from `triage`."),
+               reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M."),
+               ) -> None:
         """File a message under a request (and learn its sender for that force)."""
         request = review.assign(load_app(ctx), message, reference)
         typer.echo(f"filed under {request.reference} ({request.force.name})")
@@ -80,7 +85,7 @@ def register(app: typer.Typer) -> None:
         first lines. foibot acts on none of them (no chaser, no deadline news) until you
         confirm or correct each with `foibot mark REF KIND`."""
         a = load_app(ctx)
-        items = review.queue(a, name)
+        items = review.queue(a, campaign_name(a, name) if name else None)
         if as_json:
             print_json([item.as_dict() for item in items])
             return
@@ -104,7 +109,9 @@ def register(app: typer.Typer) -> None:
     def mark(
         ctx: typer.Context,
         reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M."),
-        kind: str = typer.Argument(..., help="What the latest reply is: " + ", ".join(KINDS) + "."),
+        kind: str = typer.Argument(
+            ..., help="What the latest reply is: " + ", ".join(KINDS) + " (\"not held\" will "
+                      "do for not_held)."),
         note: str = typer.Option("", "--note", help="Why, for the timeline."),
         by_post: bool = typer.Option(
             False, "--by-post", help="The reply came by post (the request has no email reply)."),

@@ -8,6 +8,7 @@ import typer
 
 from foibot.cli.common import load_app
 from foibot.letters import batch as batch_mod
+from foibot.views.board import campaign_force, campaign_name
 
 
 def register(app: typer.Typer) -> None:
@@ -15,11 +16,14 @@ def register(app: typer.Typer) -> None:
     def preview(
         ctx: typer.Context,
         name: str = typer.Argument(..., help="Campaign name."),
-        force: Optional[str] = typer.Option(None, "--force", "-f", help="Only this force id."),
+        force: Optional[str] = typer.Option(
+            None, "--force", "-f", help="Only this force: its id, name or short name."),
     ) -> None:
         """Render the letters (headers and body) exactly as `send` would, without sending."""
         app = load_app(ctx)
-        batch = batch_mod.request_letters(app, name, force=force)
+        name = campaign_name(app, name)
+        only = campaign_force(app, name, force).id if force else None
+        batch = batch_mod.request_letters(app, name, force=only)
         for i, out in enumerate(batch.letters):
             if i:
                 typer.echo("\n" + "=" * 72 + "\n")

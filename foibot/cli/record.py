@@ -9,8 +9,10 @@ import typer
 
 from foibot.cli.common import load_app, read_text
 from foibot.letters import followup
+from foibot.mail.smtp import readable
 from foibot import record as record_mod
 from foibot.model import RECORDABLE
+from foibot.rules.classify import KINDS
 from foibot.timeutil import parse_when
 
 
@@ -20,10 +22,13 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         reference: str = typer.Argument(..., help="Request reference."),
         event: str = typer.Argument(..., help="One of: " + ", ".join(RECORDABLE) + "."),
-        on: Optional[str] = typer.Option(None, "--on", help="When it happened (ISO date); default today."),
-        note: str = typer.Option("", "--note"),
-        until: Optional[str] = typer.Option(None, "--until", help="extension_agreed: the new date."),
-        kind: Optional[str] = typer.Option(None, "--kind", help="reply_by_post: the reply's kind."),
+        on: Optional[str] = typer.Option(
+            None, "--on", help="When it happened (ISO date); default today."),
+        note: str = typer.Option("", "--note", help="Words for the timeline (for contest: why)."),
+        until: Optional[str] = typer.Option(
+            None, "--until", help="extension_agreed: the new date."),
+        kind: Optional[str] = typer.Option(
+            None, "--kind", help="reply_by_post: the reply's kind (" + ", ".join(KINDS) + ")."),
     ) -> None:
         """Record what happened outside foibot (it moves the clock like any other event)."""
         a = load_app(ctx)
@@ -45,7 +50,7 @@ def register(app: typer.Typer) -> None:
         a = load_app(ctx)
         if dry_run:
             out = followup.clarification_letter(a, reference, text)
-            typer.echo(out.message.as_string())
+            typer.echo(readable(out.message), nl=False)
             return
         report = followup.clarify(a, reference, text)
         typer.echo(report.summary())

@@ -10,7 +10,6 @@ import typer
 from foibot import record as record_mod
 from foibot.cli.common import load_app, print_json
 from foibot.errors import UsageError
-from foibot.rules import answers
 from foibot.views import export, report
 from foibot.views.board import campaign_name
 
@@ -32,12 +31,15 @@ def register(app: typer.Typer) -> None:
     def export_command(
         ctx: typer.Context,
         name: str | None = typer.Argument(None, help="Campaign (default: the only one)."),
-        csv_path: Path | None = typer.Option(None, "--csv", help="One row per force."),
+        csv_path: Path | None = typer.Option(
+            None, "--csv", help="One row per force; the figures' totals go beside it, in "
+                                "NAME.totals.csv."),
         json_path: str | None = typer.Option(None, "--json",
                                              help="Rows and totals; '-' for stdout."),
         ics_path: Path | None = typer.Option(None, "--ics", help="Due dates as a calendar."),
     ) -> None:
-        """The campaign as data: CSV and JSON with the figures and totals, iCalendar deadlines."""
+        """The campaign as data: CSV and JSON with the figures (each as the force wrote it,
+        beside the number counted) and their totals apart from the rows; iCalendar deadlines."""
         if not (csv_path or json_path or ics_path):
             raise UsageError("export: give --csv PATH, --json PATH (or -) or --ics PATH")
         a = load_app(ctx)
@@ -46,6 +48,9 @@ def register(app: typer.Typer) -> None:
         written = []
         if csv_path:
             written.append(export.write(csv_path, export.to_csv(data)))
+            if data.keys:
+                written.append(export.write(export.totals_path(csv_path),
+                                            export.totals_csv(data)))
         if json_path and not to_stdout:
             written.append(export.write(Path(json_path), export.json_bytes(data)))
         if ics_path:
@@ -59,12 +64,18 @@ def register(app: typer.Typer) -> None:
     def answer(
         ctx: typer.Context,
         reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M."),
-        pairs: list[str] = typer.Argument(..., metavar="KEY=VALUE...",
-                                          help="Figures, e.g. allegations=126 dismissed=3."),
+        pairs: list[str] = typer.Argument(
+            ..., metavar="KEY=VALUE...",
+            help="Figures as the force wrote them: allegations=126 dismissed=<5 "
+                 "retired=10-15 pay=redacted misconduct='not held'."),
     ) -> None:
-        """Record the figures a force disclosed; a later figure for a key replaces the earlier."""
+        """Record the figures a force disclosed; a later figure for a key replaces the earlier.
+
+        A number, a range (10-15: counted at its lower end), <5 or * / redacted (suppressed:
+        shown, not summed) or "not held". Totals say "at least N across M forces" and what
+        they leave out."""
         a = load_app(ctx)
         event, values = record_mod.answer(a, reference, pairs)
-        shown = ", ".join(f"{k}={answers.format_number(v)}" for k, v in values.items())
+        shown = ", ".join(f"{k}={figure}" for k, figure in values.items())
         force = a.campaigns.find(event.request).force.name
         typer.echo(f"{event.request} ({force}): recorded {shown}")

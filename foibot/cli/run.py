@@ -17,7 +17,8 @@ def register(app: typer.Typer) -> None:
     def run(
         ctx: typer.Context,
         once: bool = typer.Option(
-            False, "--once", help="Run every job once now (poll, sweep, chase, notify), then exit."),
+            False, "--once",
+            help="Run every job once now (poll, sweep, chase, notify), then exit."),
         log_json: bool = typer.Option(False, "--log-json", help="Log JSON lines, not key=value."),
         web: bool = typer.Option(False, "--web", help="Also serve the web view (`foibot serve`)."),
         host: str = typer.Option(DEFAULT_HOST, "--host", help="With --web: address to listen on."),

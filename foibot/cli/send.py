@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from foibot.cli.common import err_console, load_app, print_json
 from foibot.letters import batch as batch_mod
+from foibot.views.board import campaign_force, campaign_name
 
 
 def register(app: typer.Typer) -> None:
@@ -17,21 +18,35 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         name: str = typer.Argument(..., help="Campaign name."),
         dry_run: bool = typer.Option(
-            False, "--dry-run", help="Write the exact messages as .eml files; connect to nothing."),
-        force: Optional[str] = typer.Option(None, "--force", "-f", help="Only this force id."),
+            False, "--dry-run",
+            help="Say what a real run would send, writing those messages as .eml files; "
+                 "connect to nothing."),
+        force: Optional[str] = typer.Option(
+            None, "--force", "-f", help="Only this force: its id, name or short name."),
         resend_uncertain: bool = typer.Option(
             False, "--resend-uncertain",
             help="Send again letters a crash left uncertain (same Message-ID)."),
-        as_json: bool = typer.Option(False, "--json"),
+        as_json: bool = typer.Option(False, "--json", help="One JSON object for scripts."),
     ) -> None:
         """Send the request letters. Letters already sent are never sent again."""
         app = load_app(ctx)
-        batch = batch_mod.request_letters(app, name, force=force)
+        name = campaign_name(app, name)
+        only = campaign_force(app, name, force).id if force else None
+        batch = batch_mod.request_letters(app, name, force=only)
         if dry_run:
-            folder = batch_mod.dry_run(app, batch)
-            typer.echo(f"dry run: {len(batch.letters)} letters written to {folder}")
-            for r in batch.unreachable:
-                typer.echo(f"cannot reach {r.force.name} ({r.force.id}): no known FOI address")
+            found, folder = batch_mod.dry_run(app, batch, resend_uncertain=resend_uncertain)
+            if as_json:
+                print_json({"dry_run": True, "would_send": [o.request.reference
+                                                            for o in found.going],
+                            "folder": str(folder),
+                            **{k: getattr(found.report, k) for k in
+                               ("failed", "uncertain", "skipped")}})
+                return
+            for ref, why in found.report.failed + found.report.uncertain:
+                typer.echo(f"{ref}: {why}")
+            typer.echo(f"dry run: {found.summary()}")
+            if found.going:
+                typer.echo(f"the {len(found.going)} letter(s) it would send are in {folder}")
             return
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       console=err_console, transient=True,

@@ -7,7 +7,6 @@ from typing import Optional
 import typer
 
 from foibot.cli.common import console, load_app, print_json
-from foibot.errors import UsageError
 from foibot.timeutil import today
 from foibot.views import board as board_view
 from foibot.views import timeline
@@ -20,26 +19,34 @@ def register(app: typer.Typer) -> None:
         name: Optional[str] = typer.Argument(None, help="Campaign (default: the only one)."),
         as_json: bool = typer.Option(False, "--json", help="One JSON object: summary, requests."),
         overdue: bool = typer.Option(False, "--overdue", help="Only overdue requests."),
-        force: Optional[str] = typer.Option(None, "--force", "-f", help="Only this force id."),
+        force: Optional[str] = typer.Option(
+            None, "--force", "-f", help="Only this force: its id, name or short name (kent, "
+                                        "\"Kent Police\", Kent)."),
+        wide: bool = typer.Option(
+            False, "--wide", "-w", help="Every column in full, however wide the terminal."),
     ) -> None:
-        """The board: who has answered, who is late, and what to do next."""
+        """The board: who has answered, who is late, and what to do next.
+
+        It fits the terminal (or COLUMNS): columns you can do without are left out to fit."""
         a = load_app(ctx)
         name = board_view.campaign_name(a, name)
+        only = board_view.campaign_force(a, name, force).id if force else None
         b = board_view.load(a, name, today())
-        if force and not any(r.request.force.id == force for r in b.rows):
-            raise UsageError(f"campaign {name!r} has no request to force {force!r}")
         rows = [r for r in b.rows if (not overdue or r.state == "overdue")
-                and (not force or r.request.force.id == force)]
+                and (not only or r.request.force.id == only)]
         if as_json:
             print_json({"campaign": name, "today": today().isoformat(), "summary": b.summary,
                         "requests": [r.as_dict() for r in rows]})
             return
-        board_view.render(console, b, rows)
+        board_view.render(console, b, rows, wide=wide)
 
     @app.command()
-    def show(ctx: typer.Context, reference: str,
-             as_json: bool = typer.Option(False, "--json")) -> None:
-        """The full timeline of one request: letters, replies, deadlines with explanations."""
+    def show(ctx: typer.Context,
+             reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M."),
+             as_json: bool = typer.Option(False, "--json", help="One JSON object for scripts."),
+             ) -> None:
+        """The full timeline of one request as of today (FOIBOT_NOW sets it): letters, replies,
+        deadlines with explanations, in the order things happened."""
         a = load_app(ctx)
         request = a.campaigns.find(reference)
         view = timeline.build(a, request, today())

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from foibot.app import App
+from foibot.errors import UsageError
 from foibot.letters.followup import original
 from foibot.mail import inbox
 from foibot.mail.imap import Mailbox
@@ -250,7 +251,8 @@ def _bounce(request: Request, mid: str | None, subject: str | None, when: dateti
         "Reporting-MTA: dns; mx.newsroom.example\r\n\r\n"
         f"Final-Recipient: rfc822; {rcpt}\r\nOriginal-Recipient: rfc822;{rcpt}\r\n"
         "Action: failed\r\nStatus: 5.1.1\r\n"
-        f"Diagnostic-Code: smtp; 550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown\r\n\r\n"
+        f"Diagnostic-Code: smtp; 550 5.1.1 <{rcpt}>: Recipient address rejected: "
+        "User unknown\r\n\r\n"
         "--DSN\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         f"From: Jane Reporter <jane@newsroom.example>\r\nTo: {rcpt}\r\n"
         f"Subject: {subject}\r\nMessage-ID: {mid}\r\n\r\n"
@@ -358,19 +360,51 @@ def _chase(app: App, name: str) -> str:
     return "; ".join(parts)
 
 
+CAMPAIGN = "social-media"
+CONFIG_MARK = "# written by `foibot demo`"
+
+
+def prepare(state: Path) -> Path:
+    """The folder ``--state`` names, made if need be, exactly where it was given (a relative
+    path is relative to the current directory); one line saying why not otherwise. A folder
+    holding the demo's campaign already, or another config.toml, is never written over."""
+    if state.exists() and not state.is_dir():
+        raise UsageError(f"--state {state}: that is a file; give a folder for the demo's state")
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--state {state}: cannot create that folder "
+                         f"({exc.strerror or exc})") from None
+    config = state / "config.toml"
+    if (state / "state" / "campaigns" / CAMPAIGN / "campaign.json").exists():
+        raise UsageError(f"--state {state}: it holds a demo campaign already; give a new "
+                         f"folder (look at that one with foibot --config {config} status)")
+    if config.exists() and not config.read_text(encoding="utf-8",
+                                                errors="replace").startswith(CONFIG_MARK):
+        raise UsageError(f"--state {state}: {config} is not the demo's; give a new folder")
+    probe = state / ".foibot-demo-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"--state {state}: cannot write there ({exc.strerror or exc})") from None
+    return state
+
+
 def run_demo(*, state: Path | None, say: Say) -> DemoResult:
     """The whole demo in a fresh (or the given) state dir; servers stopped on the way out."""
     from foibot.demo.sandbox import IMAP_PASSWORD, Sandbox
 
-    root = Path(state) if state else Path(tempfile.mkdtemp(prefix="foibot-demo-"))
-    root.mkdir(parents=True, exist_ok=True)
+    root = prepare(Path(state)) if state else Path(tempfile.mkdtemp(prefix="foibot-demo-"))
     with Sandbox(root) as box:
         config = root / "config.toml"
-        config.write_text(box.config_text(root / "state"), encoding="utf-8")
+        # the state dir is named relative to the config, so the folder can move as a whole
+        config.write_text(box.config_text(Path("state")), encoding="utf-8")
         os.environ["FOIBOT_DEMO_IMAP_PASSWORD"] = IMAP_PASSWORD
         app = App.load(config)
-        say(f"SMTP on 127.0.0.1:{box.smtp_port}, IMAP on 127.0.0.1:{box.imap_port}, state in {root}")
-        name = "social-media"
+        say(f"SMTP on 127.0.0.1:{box.smtp_port}, IMAP on 127.0.0.1:{box.imap_port}, "
+            f"state in {root}")
+        name = CAMPAIGN
         with pinned_now(START - timedelta(hours=1)):
             forces = app.registry.group("default")
             app.campaigns.create(name, forces=forces, group="default", template=None,

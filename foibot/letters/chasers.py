@@ -79,6 +79,42 @@ class ChaseOutcome:
         return f"{text} ({self.detail})" if self.detail else text
 
 
+# How the requests a run leaves alone are summed up, by the state they are in.
+QUIET_WORDS = {"responded": "answered", "awaiting": "waiting",
+               "clarification": "clarification asked",
+               "fee": "fee asked", "review": "in internal review", "failed": "delivery failed",
+               "unsent": "not sent"}
+
+
+def shown(outcome: ChaseOutcome) -> bool:
+    """Is this outcome worth a row of its own (something is or would be done, or went wrong)?"""
+    return outcome.decision.acts or outcome.result not in ("none", "planned")
+
+
+def quiet_line(outcomes: list[ChaseOutcome]) -> str | None:
+    """One line for every request with nothing to do today, by what it is waiting for:
+    ``38 forces: nothing to do (answered 32, waiting 6)``; None when there are none.
+
+    >>> d = lambda state: Decision("FOI-A", "kent", "none", None, None, "", None, state=state)
+    >>> quiet_line([ChaseOutcome("c", d("responded"), "none"),
+    ...             ChaseOutcome("c", d("awaiting"), "none")])
+    '2 forces: nothing to do (answered 1, waiting 1)'
+    """
+    quiet = [o for o in outcomes if not shown(o)]
+    if not quiet:
+        return None
+    counts: dict[str, int] = {}
+    for o in quiet:
+        word = QUIET_WORDS.get(o.decision.state, o.decision.state.replace("_", " ") or "other")
+        counts[word] = counts.get(word, 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    noun = "forces" if len({o.campaign for o in outcomes}) == 1 else "requests"
+    if len(quiet) == 1:
+        noun = noun.removesuffix("s")
+    parts = ", ".join(f"{word} {n}" for word, n in ranked)
+    return f"{len(quiet)} {noun}: nothing to do ({parts})"
+
+
 # --- the run ---------------------------------------------------------------------------------
 def run_chase(app: App, campaign: str | None = None, *, send: bool) -> list[ChaseOutcome]:
     """Decide, for every request of ``campaign`` (None: every campaign), what to do today; with

@@ -68,13 +68,24 @@ class Draft:
     drafted: date
     letter: str          # the letter's state in the outbox: unsent, sending, uncertain, ...
     request_state: str   # where the request stands now (a review draft may be overtaken)
+    stale: str | None = None   # why it no longer stands (answered or withdrawn since), if so
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "drafted": self.drafted.isoformat()}
 
 
+def staleness(request: Request, draft: Event) -> str | None:
+    """Why a draft no longer stands, or None: the force answered after it was written (a
+    review of a silence that ended), or the request was withdrawn."""
+    if any(e.type == "withdrawn" for e in request.events):
+        return "the request was withdrawn"
+    if answered_since(request.events, draft.seq):
+        return "the force has answered since"
+    return None
+
+
 def list_drafts(app: App, *, include_sent: bool = False) -> list[Draft]:
-    """Drafts not yet sent, oldest first."""
+    """Drafts not yet sent, oldest first; each says if it is stale (:func:`staleness`)."""
     today = london_date(app.now())
     found: list[Draft] = []
     for name in app.campaigns.names():
@@ -94,7 +105,7 @@ def list_drafts(app: App, *, include_sent: bool = False) -> list[Draft]:
                                    event.data.get("subject", ""), event.data.get("to", ""),
                                    str(app.store.resolve(event.data.get("path", ""))),
                                    london_date(event.at), letter,
-                                   state))
+                                   state, staleness(request, event)))
     return sorted(found, key=lambda d: (d.drafted, d.campaign, d.reference))
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from foibot import suggest
 from foibot.app import App
 from foibot.errors import FoibotError, UsageError
 from foibot.mail import parse as mailparse
@@ -91,8 +92,7 @@ def mark(app: App, reference: str, kind: str, *, note: str = "", by_post: bool =
     A request with no reply cannot be marked (that would silently turn "overdue" into
     "responded"); a reply that came by post is recorded as one with ``by_post``.
     """
-    if kind not in KINDS:
-        raise UsageError(f"kind {kind!r}: expected one of {', '.join(KINDS)}")
+    kind = suggest.choose("kind", kind, KINDS)
     request = app.campaigns.find(reference)
     found = replies(request.events)
     if by_post:

@@ -57,6 +57,31 @@ def build_message(
     return msg
 
 
+def readable(msg: EmailMessage) -> str:
+    """A letter as the force will read it: the headers a person sees, then the text decoded
+    (not quoted-printable or base64), then the attachments by name.
+
+    >>> m = EmailMessage()
+    >>> m["To"] = "foi@kent.police.uk"
+    >>> m.set_content("Caf\u00e9 au lait", cte="quoted-printable")
+    >>> "=C3=A9" in m.as_string()
+    True
+    >>> print(readable(m), end="")
+    To: foi@kent.police.uk
+    <BLANKLINE>
+    Café au lait
+    """
+    lines = [f"{name}: {value}" for name, value in msg.items()
+             if not name.lower().startswith("content-") and name.lower() != "mime-version"]
+    body = msg.get_body(("plain",))
+    text = body.get_content() if isinstance(body, EmailMessage) else ""
+    lines += ["", text.rstrip("\n")]
+    names = [part.get_filename() or part.get_content_type() for part in msg.iter_attachments()]
+    if names:
+        lines += ["", "attachments:"] + [f"  {name}" for name in names]
+    return "\n".join(lines) + "\n"
+
+
 def message_bytes(msg: EmailMessage) -> bytes:
     """The exact bytes that go on the wire (CRLF line endings, as SMTP requires)."""
     return msg.as_bytes(policy=email.policy.SMTP)

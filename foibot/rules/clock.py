@@ -32,6 +32,7 @@ from typing import Literal, get_args
 import holidays
 from dateutil.easter import easter
 
+from foibot.errors import UsageError
 from foibot.timeutil import london_date
 
 Regime = Literal["foia", "foisa"]
@@ -166,6 +167,27 @@ def _good_friday(year: int) -> date:
     return easter(year) - timedelta(days=2)
 
 
+def _table_years() -> tuple[int, int]:
+    """The years the installed ``holidays`` tables cover for the UK (1872 to 2100 today)."""
+    try:
+        table = holidays.country_holidays("GB")
+        return int(getattr(table, "start_year", 1872)), int(getattr(table, "end_year", 2100))
+    except Exception:   # an unexpected holidays release: the range it has long covered
+        return 1872, 2100
+
+
+FIRST_YEAR, LAST_YEAR = _table_years()
+
+
+class OutsideCalendar(UsageError):
+    """A day outside the years whose bank holidays foibot knows: no working day can be
+    counted there (``foibot due 9999-12-31``)."""
+
+    def __init__(self, day: date) -> None:
+        super().__init__(f"{day}: outside the years whose bank holidays foibot knows "
+                         f"({FIRST_YEAR} to {LAST_YEAR}); no deadline can be counted there")
+
+
 @dataclass(frozen=True)
 class Calendar:
     """The days that are not working days under one regime.
@@ -182,6 +204,8 @@ class Calendar:
 
     def reason(self, day: date) -> str | None:
         """Why ``day`` is not a working day, or None when it is one."""
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise OutsideCalendar(day)
         return _reason(self, day)
 
     def _reason(self, day: date) -> str | None:
@@ -651,19 +675,22 @@ def standing(
 def compare_stated(
     stated: date, deadline: Deadline, *, calendar: Calendar | None = None
 ) -> str | None:
-    """Describe how a force's own due date differs from the Act's; None when they agree.
+    """Say where each date comes from when a force's own due date differs from foibot's count
+    under the Act; None when they agree.
 
     Forces often count England's holidays only. Their date is recorded, but the Act's counts:
-    ``"force says 2027-01-20, the Act gives 2027-01-21 (1 working day earlier)"``.
+    ``"the force's letter gives 2027-01-20; foibot's count under the Act gives 2027-01-21
+    (the force's date is 1 working day earlier)"``.
     """
+    theirs = f"the force's letter gives {stated}"
     if deadline.due is None:
         state = (
             "the request lapsed" if deadline.lapsed else f"the clock is stopped ({deadline.paused})"
         )
-        return f"force says {stated}, the Act gives no date: {state}"
+        return f"{theirs}; under the Act there is no date now: {state}"
     if stated == deadline.due:
         return None
     apart = abs(working_days_between(deadline.due, stated, deadline.regime, calendar=calendar))
     direction = "earlier" if stated < deadline.due else "later"
-    difference = f"{_plural(apart, 'working day')} {direction}"
-    return f"force says {stated}, the Act gives {deadline.due} ({difference})"
+    return (f"{theirs}; foibot's count under the Act gives {deadline.due} "
+            f"(the force's date is {_plural(apart, 'working day')} {direction})")

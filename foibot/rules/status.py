@@ -21,6 +21,8 @@ from typing import Any, Iterable
 
 from foibot.model import Event, Request
 from foibot.rules import clock
+from foibot.rules.answers import Figure
+from foibot.rules.answers import from_event as figures_of
 from foibot.rules.letter_state import letter_state
 from foibot.timeutil import from_iso, london_date
 
@@ -61,7 +63,7 @@ class RequestStatus:
     review_requested: date | None = None
     review_deadline: clock.Deadline | None = None
     failure: str | None = None
-    answers: dict[str, float] = field(default_factory=dict)
+    answers: dict[str, Figure] = field(default_factory=dict)   # as the force wrote them
     unreviewed: Reply | None = None      # the oldest reply that still needs a person's look
 
     @property
@@ -101,7 +103,8 @@ class RequestStatus:
             "next_action": self.next_action,
             "failure": self.failure,
             "warnings": list(self.warnings),
-            "answers": self.answers,
+            "answers": {k: f.counted for k, f in self.answers.items()},
+            "answers_raw": {k: f.raw for k, f in self.answers.items()},
             "needs_review": self.needs_review,
         }
 
@@ -222,11 +225,15 @@ def derive(request: Request, today: date, *,
         if event.type == "clarification_sent" or (
                 event.type == "sent" and str(event.data.get("key", "")).startswith("clarify")):
             stated = None  # a date the force gave before the clock restarted no longer applies
-    chasers = tuple(e for e in events if e.type == "sent" and str(e.data.get("key", "")).startswith("chaser"))
-    answers: dict[str, float] = {}
+        if event.type == "extension_agreed" or (
+                event.type == "reply" and event.data.get("extension_until")):
+            stated = None  # an extension's date replaces the one an acknowledgement gave
+    chasers = tuple(e for e in events
+                    if e.type == "sent" and str(e.data.get("key", "")).startswith("chaser"))
+    answers: dict[str, Figure] = {}
     for event in events:
         if event.type == "answer":
-            answers.update(event.data.get("values", {}))
+            answers.update(figures_of(event.data))
 
     letter = letter_state(request, "request")
     sent, facts = clock_facts(request)
@@ -240,7 +247,8 @@ def derive(request: Request, today: date, *,
     review_day = _day(review_events[-1]) if review_events else None
     review_done = review_day is not None and any(
         r.kind == "review_outcome" and r.day >= review_day for r in all_replies)
-    review_dl = clock.review_deadline(regime, review_day) if review_day and not review_done else None
+    review_dl = (clock.review_deadline(regime, review_day) if review_day and not review_done
+                 else None)
 
     failure = None
     if any(e.type == "withdrawn" for e in events):

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from foibot import suggest
 from foibot.errors import StateError, UsageError
 from foibot.model import NAME_RE, Campaign, Event, Request, new_reference
 from foibot.registry import Force
@@ -105,8 +106,10 @@ class CampaignStore:
 
     def _require(self, name: str) -> None:
         if not self.exists(name):
-            known = ", ".join(self.names()) or "none yet"
-            raise UsageError(f"no such campaign: {name!r} (campaigns: {known})")
+            guess = suggest.nearest(name, self.names())
+            known = f"did you mean {guess}?" if guess else \
+                f"campaigns: {', '.join(self.names()) or 'none yet'}"
+            raise UsageError(f"no such campaign: {name!r} ({known})")
 
     # --- creating ------------------------------------------------------------------------
     def create(self, name: str, *, forces: Iterable[Force], group: str, template: str | None,

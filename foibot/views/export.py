@@ -1,8 +1,15 @@
 """A campaign as data for other tools: CSV and JSON for the figures, iCalendar for the dates.
 
-One row per force, the same columns in CSV and JSON, then one column per answer key (the
-figures recorded with ``foibot answer``). Totals say how many forces gave each figure, because
-"at least 999 across 32 forces" is the honest way to report a partial national sum.
+One row per force, the same columns in CSV and JSON, then two columns per answer key (the
+figures recorded with ``foibot answer``): ``KEY``, the number counted in the totals (the figure,
+or a range's lower end; empty for ``<5``, ``redacted`` or ``not held``), and ``KEY_raw``, what
+the force wrote. The rules are in :mod:`foibot.rules.answers`.
+
+Totals are kept apart from the rows, so a spreadsheet or script reading the rows sees only
+forces: in the JSON, the ``totals`` object; beside a CSV file, a second CSV file
+(``NAME.totals.csv``) with one row per figure. Each total says how many forces gave the
+figure and what it leaves out, because "at least 999 across 32 forces (2 suppressed)" is the
+honest way to report a partial national sum.
 
 The iCalendar feed has one all-day event per request with a due date, on that date, with the
 chase step the policy (``foibot/chase.py``) gives for the request in its description. Its UID
@@ -37,8 +44,8 @@ COLUMNS = (
     "last_reply_kind", "last_reply_date", "outcome", "sections", "force_reference",
     "days_to_answer", "chasers", "next_action",
 )
-TOTAL_LABEL = "TOTAL"
-FORCES_LABEL = "FORCES GIVING FIGURE"
+TOTALS_COLUMNS = ("figure", "at_least", "forces", "ranges", "suppressed", "not_held",
+                  "described")
 # A spreadsheet runs a cell that starts with one of these as a formula; text from a force's
 # email (their reference, say) must stay text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -84,21 +91,31 @@ class Export:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return COLUMNS + self.keys
+        return COLUMNS + tuple(c for k in self.keys for c in (k, k + answers.RAW_SUFFIX))
 
     def rows(self) -> list[dict[str, Any]]:
-        return [{**row(st), **{k: st.answers.get(k) for k in self.keys}} for st in self.statuses]
+        return [{**row(st), **figures(st, self.keys)} for st in self.statuses]
+
+
+def figures(status: RequestStatus, keys: tuple[str, ...]) -> dict[str, Any]:
+    """A row's answer columns: the number counted and, beside it, what the force wrote."""
+    found: dict[str, Any] = {}
+    for key in keys:
+        figure = status.answers.get(key)
+        found[key] = figure.counted if figure else None
+        found[key + answers.RAW_SUFFIX] = figure.raw if figure else None
+    return found
 
 
 def build(app: App, campaign: str) -> Export:
     now = app.now()
     today = london_date(now)
     statuses = tuple(board_view.load(app, campaign, today).rows)
-    figures = [st.answers for st in statuses]
+    given = [st.answers for st in statuses]
     policy = app.config.chase
     steps = {st.request.reference: chase.decide(st, today, policy) for st in statuses}
-    return Export(campaign, today, now, statuses, tuple(answers.keys(figures)),
-                  answers.totals(figures), steps)
+    return Export(campaign, today, now, statuses, tuple(answers.keys(given)),
+                  answers.totals(given), steps)
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -118,26 +135,37 @@ def _cell(value: Any) -> str:
 
 
 def to_csv(export: Export) -> bytes:
-    """The rows, then a TOTAL row and a FORCES GIVING FIGURE row under the answer columns."""
+    """One row per force and nothing else (the totals are :func:`totals_csv`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(export.columns)
     for r in export.rows():
         writer.writerow(_cell(r[c]) for c in export.columns)
-    if export.keys:
-        blank = [""] * (len(COLUMNS) - 1)
-        writer.writerow([TOTAL_LABEL, *blank,
-                         *(_cell(export.totals[k].sum) for k in export.keys)])
-        writer.writerow([FORCES_LABEL, *blank,
-                         *(str(export.totals[k].forces) for k in export.keys)])
     return out.getvalue().encode("utf-8")
+
+
+def totals_csv(export: Export) -> bytes:
+    """One row per figure: the "at least" sum, the forces in it, and what it leaves out."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(TOTALS_COLUMNS)
+    for key, t in export.totals.items():
+        writer.writerow([_cell(key), _cell(t.sum), t.forces, t.ranges, t.suppressed,
+                         t.not_held, t.describe()])
+    return out.getvalue().encode("utf-8")
+
+
+def totals_path(csv_path: Path) -> Path:
+    """Where the totals go beside a CSV export: ``sm.csv`` -> ``sm.totals.csv``."""
+    return csv_path.with_name(f"{csv_path.stem}.totals{csv_path.suffix or '.csv'}")
 
 
 # --- JSON -----------------------------------------------------------------------------------
 
 
 def to_json(export: Export) -> dict[str, Any]:
-    """The same rows as the CSV, plus ``totals: {key: {"sum": n, "forces": k}}``."""
+    """The same rows as the CSV and, apart from them, ``totals: {key: {"sum": n, "forces": k,
+    "ranges": r, "suppressed": s, "not_held": h, "text": "at least n across k forces"}}``."""
     return {
         "campaign": export.campaign,
         "generated": iso_utc(export.generated),

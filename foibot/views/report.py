@@ -2,9 +2,16 @@
 
 Everything is inline (CSS and SVG; no scripts, fonts, images or network), so the file opens
 the same from an email attachment, a USB stick or a web server, and a Content-Security-Policy
-forbids anything else. Subjects, sender names and evidence come from strangers' emails, so the
-template is rendered with autoescaping on, in its own Jinja2 environment (the letters'
-environment renders plain text and escapes nothing).
+forbids anything else. The figures table is sortable all the same: it is written once per
+order (by force, then by each figure, largest first), and a column's heading links to its
+order, which CSS shows (``:target``); with no script there is nothing for the policy to allow.
+
+The page is for an editor: its timelines say what happened in plain words
+(:func:`foibot.views.timeline.plain`), without the mail servers' replies, Message-IDs or the
+classifier's evidence (``foibot show`` and the web view keep those).
+
+Subjects come from strangers' emails, so the template is rendered with autoescaping on, in its
+own Jinja2 environment (the letters' environment renders plain text and escapes nothing).
 
 The view (:func:`build`) is plain data, so tests can check the numbers without parsing HTML;
 :func:`render` turns it into the page; :func:`write` does both and replaces the file atomically.
@@ -23,10 +30,9 @@ import jinja2
 
 from foibot.app import App
 from foibot.letters.render import shipped_templates_dir
-from foibot.model import Event
 from foibot.rules import answers, clock
 from foibot.rules.status import Board, RequestStatus
-from foibot.timeutil import from_iso, london, london_date
+from foibot.timeutil import london, london_date
 from foibot.views import board as board_view
 from foibot.views import export, timeline
 
@@ -165,7 +171,8 @@ def _force_row(st: RequestStatus) -> dict[str, Any]:
         "stated_due": short_date(stated), "late": late, "left": left,
         "long_overdue": bool(stand and overdue and stand.long_overdue),
         "last_reply": f"{last.kind.replace('_', ' ')}, {short_date(last.day)}" if last else "",
-        "force_reference": st.force_reference or "", "next_action": st.next_action,
+        "force_reference": st.force_reference or "",
+        "next_action": board_view.plain_action(st.next_action),
         "chasers": len(st.chasers), "days_to_answer": export.days_to_answer(st),
     }
 
@@ -181,30 +188,36 @@ def _overdue(rows: Sequence[RequestStatus]) -> list[dict[str, Any]]:
     } for st in late]
 
 
+def _sort_value(figure: answers.Figure | None) -> answers.Number | None:
+    """Where a figure sorts by value: the number counted; ``<5`` by its bound; None (last)
+    for ``redacted`` or ``not held``."""
+    if figure is None:
+        return None
+    return figure.counted if figure.counted is not None else figure.high
+
+
 def _answers(rows: Sequence[RequestStatus]) -> dict[str, Any]:
-    figures = [r.answers for r in rows]
-    keys = answers.keys(figures)
-    totals = answers.totals(figures)
+    given = [r.answers for r in rows]
+    keys = answers.keys(given)
+    totals = answers.totals(given)
+    table = [{"force": r.request.force.id, "name": r.request.force.name,
+              "values": [str(r.answers[k]) if k in r.answers else "" for k in keys],
+              "figures": r.answers}
+             for r in rows if r.answers]
+
+    def by(key: str) -> list[dict[str, Any]]:
+        def order(row: dict[str, Any]) -> tuple[bool, float, str]:
+            value = _sort_value(row["figures"].get(key))
+            return value is None, -(value or 0), row["name"]
+        return sorted(table, key=order)
+
     return {
         "keys": keys,
-        "rows": [{"force": r.request.force.id, "name": r.request.force.name,
-                  "values": [answers.format_number(r.answers[k]) if k in r.answers else ""
-                             for k in keys]}
-                 for r in rows if r.answers],
+        "rows": table,
+        "sorted": [{"key": k, "rows": by(k)} for k in keys],
         "totals": [{"key": k, "sum": answers.format_number(totals[k].sum),
                     "forces": totals[k].forces, "text": totals[k].describe()} for k in keys],
     }
-
-
-def _event_time(event: Event, shown: str) -> str:
-    """When it happened, in London: a reply at its Date header, not when foibot filed it."""
-    sent = event.data.get("date") if event.type in ("reply", "reply_by_post") else None
-    if sent:
-        try:
-            return london(from_iso(sent)).strftime("%Y-%m-%d %H:%M")
-        except ValueError:
-            pass
-    return shown[:16].replace("T", " ")
 
 
 def _timeline(app: App, st: RequestStatus, today: date) -> dict[str, Any]:
@@ -215,9 +228,9 @@ def _timeline(app: App, st: RequestStatus, today: date) -> dict[str, Any]:
         "email": view.get("email") or "",
         "explanation": view["deadline_explanation"], "warnings": view["warnings"],
         "stated_note": view.get("stated_note") or "",
-        "events": [{"at": _event_time(event, e["at"]), "type": e["type"], "text": e["text"],
-                    "evidence": e["evidence"][:4]}
-                   for e, event in zip(view["events"], st.request.events, strict=True)],
+        "events": [{"at": e["happened"][:16].replace("T", " "), "type": e["type"],
+                    "text": e["plain"]}
+                   for e in view["events"] if e["plain"]],
     }
 
 

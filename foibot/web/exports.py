@@ -21,6 +21,7 @@ from foibot.web.common import call, download
 
 FORMATS: dict[str, tuple[str, Callable[[App, str], bytes]]] = {
     "csv": ("text/csv", lambda app, name: export.to_csv(export.build(app, name))),
+    "totals.csv": ("text/csv", lambda app, name: export.totals_csv(export.build(app, name))),
     "json": ("application/json", lambda app, name: export.json_bytes(export.build(app, name))),
     "ics": ("text/calendar", lambda app, name: export.to_ics(export.build(app, name))),
     "html": ("text/html", lambda app, name: report.render(report.build(app, name)).encode()),
