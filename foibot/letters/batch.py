@@ -11,7 +11,7 @@ from foibot.errors import UsageError
 from foibot.letters import render as letters_mod
 from foibot.letters.render import Letters
 from foibot.mail.outbox import Outgoing, Report, alive
-from foibot.mail.smtp import build_message, message_bytes
+from foibot.mail.smtp import compose
 from foibot.model import Campaign, Request
 from foibot.rules.letter_state import letter_state
 from foibot.store import atomic_write_bytes
@@ -50,13 +50,13 @@ def request_letters(app: App, name: str, *, force: str | None = None) -> Batch:
             today=london_date(now), variables=campaign.variables, campaign=name,
         )
         letter = letters.render("request", ctx)
-        message = build_message(
+        raw = compose(
             sender=sender, to=request.email, subject=letter.subject, body=letter.body,
             reference=request.reference,
             message_id=f"<preview.{request.reference}@{sender.domain}>",
             date=now,
         )
-        batch.letters.append(Outgoing(request, "request", message))
+        batch.letters.append(Outgoing(request, "request", raw, request.email, letter.subject))
     return batch
 
 
@@ -115,7 +115,7 @@ def dry_run(app: App, batch: Batch, *, resend_uncertain: bool = False) -> tuple[
     found = plan(batch, resend_uncertain=resend_uncertain)
     folder = app.store.dry_run_dir(batch.campaign.name)
     for out in found.going:
-        atomic_write_bytes(folder / f"{out.request.force.id}.eml", message_bytes(out.message))
+        atomic_write_bytes(folder / f"{out.request.force.id}.eml", out.raw)
     return found, folder
 
 

@@ -203,7 +203,7 @@ def _outgoing(app: App, request: Request, decision: Decision, today: date,
     del message["In-Reply-To"]
     del message["References"]
     attach_correspondence(app, request, message)
-    return Outgoing(request, decision.key, message)
+    return Outgoing.of(request, decision.key, message)
 
 
 def letter_context(request: Request, status: RequestStatus, decision: Decision,

@@ -139,7 +139,7 @@ def draft_letter(app: App, reference: str, key: str, *, anyway: bool = False) ->
                          f"written; check it, then send with --anyway if it still stands")
     del message["Date"]
     message["Date"] = format_datetime(app.now().astimezone(LONDON))
-    return Outgoing(request, key, for_the_wire(message))
+    return Outgoing.of(request, key, for_the_wire(message))
 
 
 # --- reading and editing a draft from a front end that is not a text editor (the web view) --

@@ -14,7 +14,7 @@ from foibot.errors import UsageError
 from foibot.letters import render as letters_mod
 from foibot.letters.render import Letters
 from foibot.mail.outbox import Outgoing, Report
-from foibot.mail.smtp import build_message
+from foibot.mail.smtp import compose
 from foibot.model import Request
 from foibot.rules.status import derive, replies
 from foibot.timeutil import london_date
@@ -90,12 +90,12 @@ def build(
     if not address:
         raise UsageError(f"{request.reference}: no address for {request.force.name}")
     thread = [m for m in (orig_id, in_reply_to) if m]
-    message = build_message(
+    raw = compose(
         sender=sender, to=address, subject=subject, body=letter.body,
         reference=request.reference, message_id="<pending@foibot>", date=now,
         in_reply_to=in_reply_to or orig_id, references=list(dict.fromkeys(thread)),
     )
-    return Outgoing(request, key, message)
+    return Outgoing(request, key, raw, address, subject)
 
 
 def send(app: App, campaign: str, letters: list[Outgoing]) -> Report:

@@ -32,13 +32,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from email.message import EmailMessage
 from types import FrameType
 from typing import Any
 
 from foibot.errors import FoibotError, MailError
-from foibot.mail.smtp import SendResult, Transport, message_bytes, new_message_id
+from foibot.mail.smtp import (SendResult, Transport, message_bytes, new_message_id, parse_letter,
+                              with_message_id)
 from foibot.model import Request
 from foibot.rules.letter_state import LetterState, letter_state
 from foibot.settings import Sender
@@ -91,15 +93,23 @@ def effective(state: LetterState) -> str:
 # --- letters and reports ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Outgoing:
-    """A letter ready to go: where it belongs and its exact message."""
+    """A letter ready to go: where it belongs and its exact bytes (the outbox gives it its
+    Message-ID when it claims it). ``message`` is the same letter parsed, for previews."""
 
     request: Request
     key: str
-    message: EmailMessage
+    raw: bytes
+    to: str
+    subject: str
 
-    @property
-    def to(self) -> str:
-        return str(self.message["To"])
+    @classmethod
+    def of(cls, request: Request, key: str, message: EmailMessage) -> Outgoing:
+        return cls(request, key, message_bytes(message), str(message["To"]),
+                   str(message["Subject"]))
+
+    @cached_property
+    def message(self) -> EmailMessage:
+        return parse_letter(self.raw)
 
 
 @dataclass
@@ -323,10 +333,7 @@ class Outbox:
                     claims.append(_Claim(out, stored, st.message_id or ""))
                     continue
                 message_id = new_message_id(self.sender, out.request.reference, out.key)
-                msg = out.message
-                del msg["Message-ID"]
-                msg["Message-ID"] = message_id
-                claims.append(_Claim(out, message_bytes(msg), message_id))
+                claims.append(_Claim(out, with_message_id(out.raw, message_id), message_id))
                 fresh.append((claims[-1], st.attempts))
             # the exact bytes are durable before the intents that name them
             places = self.campaigns.store_letters(self.campaign, [c.raw for c, _ in fresh])
@@ -335,7 +342,7 @@ class Outbox:
                 out = claim.out
                 data: dict[str, Any] = {
                     "key": out.key, "message_id": claim.message_id, "to": out.to,
-                    "subject": str(out.message["Subject"]), "pid": os.getpid(),
+                    "subject": out.subject, "pid": os.getpid(),
                     "host": HOSTNAME, "resend": id(claim) not in where}
                 if id(claim) in where:
                     data["letter"] = where[id(claim)]

@@ -8,15 +8,19 @@ server may have accepted the message.
 
 from __future__ import annotations
 
+import email
 import email.policy
+import quopri
+import re
 import smtplib
 import ssl
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
-from typing import Protocol, Sequence
+from email.header import Header
+from email.utils import format_datetime, formataddr, getaddresses
+from typing import Any, Protocol, Sequence
 
 from foibot.errors import MailError
 from foibot.settings import Sender, Server
@@ -27,7 +31,7 @@ def new_message_id(sender: Sender, reference: str, key: str) -> str:
     return f"<foibot.{reference}.{key}.{uuid.uuid4().hex[:12]}@{sender.domain}>"
 
 
-def build_message(
+def compose(
     *,
     sender: Sender,
     to: str,
@@ -38,23 +42,94 @@ def build_message(
     date: datetime,
     in_reply_to: str | None = None,
     references: Sequence[str] = (),
-) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = f"{sender.name} <{sender.address}>"
-    msg["To"] = to
+) -> bytes:
+    """A plain-text letter's exact wire bytes (CRLF line endings).
+
+    Written directly rather than through :class:`EmailMessage`, whose header objects cost a
+    millisecond a letter (a third of a 5,000-letter send); the result parses back to the same
+    headers and text (tests compare the two). Headers are ASCII (RFC 2047 words where needed,
+    folded under 78 columns); the text is 7bit when it can be, else quoted-printable.
+    """
     reply_to = sender.reply_address(reference)
+    fields = [("From", _address(sender.name, sender.address)), ("To", _addresses(to))]
     if reply_to:
-        msg["Reply-To"] = f"{sender.name} <{reply_to}>"
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(date.astimezone(LONDON))
-    msg["Message-ID"] = message_id
+        fields.append(("Reply-To", _address(sender.name, reply_to)))
+    fields += [("Subject", _unstructured("Subject", subject)),
+               ("Date", format_datetime(date.astimezone(LONDON))),
+               ("Message-ID", _plain(message_id))]
     if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to
+        fields.append(("In-Reply-To", _plain(in_reply_to)))
     if references:
-        msg["References"] = " ".join(references)
-    msg["X-Foibot-Reference"] = reference
-    msg.set_content(body)
+        fields.append(("References", _unstructured("References", " ".join(references))))
+    fields.append(("X-Foibot-Reference", _plain(reference)))
+    lines = body.encode("utf-8").splitlines()
+    data = b"\n".join(lines) + b"\n"
+    if data.isascii() and all(len(line) <= 78 for line in lines):
+        cte, payload = "7bit", data
+    else:
+        cte, payload = "quoted-printable", quopri.encodestring(data)
+    fields += [("Content-Type", 'text/plain; charset="utf-8"'),
+               ("Content-Transfer-Encoding", cte), ("MIME-Version", "1.0")]
+    head = "".join(f"{name}: {value}\n" for name, value in fields).encode("ascii")
+    return (head + b"\n" + payload).replace(b"\n", b"\r\n")
+
+
+def _plain(value: str) -> str:
+    if "\r" in value or "\n" in value or not value.isascii():
+        raise ValueError(f"header value {value!r} must be one line of ASCII")
+    return value
+
+
+def _unstructured(name: str, value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"{name} {value!r}: header values may not contain line breaks")
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    return Header(value, charset, header_name=name).encode(linesep="\n")
+
+
+def _address(name: str, address: str) -> str:
+    return formataddr((_plain_name(name), _plain(address)), charset="utf-8")
+
+
+def _addresses(value: str) -> str:
+    """A To: field as written in config or a draft (``a@b``, ``Name <a@b>``, a list)."""
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"To {value!r}: header values may not contain line breaks")
+    if value.isascii() and len(value) < 70:
+        return value
+    pairs = getaddresses([value])
+    return Header(", ".join(_address(n, a) for n, a in pairs), header_name="To").encode(
+        linesep="\n")
+
+
+def _plain_name(name: str) -> str:
+    if "\r" in name or "\n" in name:
+        raise ValueError(f"name {name!r} may not contain line breaks")
+    return name
+
+
+def build_message(**fields: Any) -> EmailMessage:
+    """The letter of :func:`compose` as an :class:`EmailMessage`, for the tools that read or
+    edit one (previews, drafts); sending uses the bytes."""
+    return parse_letter(compose(**fields))
+
+
+def parse_letter(raw: bytes) -> EmailMessage:
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
     return msg
+
+
+_MESSAGE_ID = re.compile(rb"(?im)^message-id:[^\r\n]*(?:\r\n[ \t][^\r\n]*)*\r\n")
+
+
+def with_message_id(raw: bytes, message_id: str) -> bytes:
+    """``raw`` with its Message-ID header set to ``message_id`` (added when it has none)."""
+    line = f"Message-ID: {_plain(message_id)}\r\n".encode("ascii")
+    end = raw.find(b"\r\n\r\n")
+    head, rest = (raw[:end + 2], raw[end + 2:]) if end >= 0 else (raw, b"")
+    head, found = _MESSAGE_ID.subn(lambda _: line, head, count=1)
+    return (head if found else line + head) + rest
 
 
 def readable(msg: EmailMessage) -> str:
