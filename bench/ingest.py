@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ENV, campaign_with, config, foibot, line, median_time, timed
+from bench.common import campaign_with, config, foibot, line, median_time, timed
 from bench.mailgen import Replies
 
 

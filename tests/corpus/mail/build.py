@@ -6,7 +6,7 @@ it copies the message files byte for byte, applies the labels (from each source'
 where they exist, otherwise the hand-read labels written here), draws the dev/heldout split
 and writes manifest.json and LICENSES/.
 """
-import ast, email, glob, json, os, random, re, shutil, sys
+import ast, email, glob, json, os, random, re, shutil
 from collections import Counter, defaultdict
 
 OUT = '/work/main/tests/corpus/mail'
