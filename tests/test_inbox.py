@@ -282,3 +282,20 @@ def test_the_same_mail_twice_in_one_poll_is_stored_once(sent_pymap, capsys, pyma
     assert r.out.strip() == "1 new: 1 matched, 0 triage, 0 bounce (2 already stored)"
     assert len(App.load(cfg).store.mail.messages()) == 1
     assert cli(capsys, cfg, "poll").out.startswith("0 new")
+
+
+def test_watching_sees_mail_that_came_between_the_poll_and_idle(sent_pymap, capsys, pymap_server):
+    """IDLE reports only what arrives while it listens: a reply delivered after a poll but
+    before the watcher is listening must still wake it, not wait for the next mail."""
+    from foibot.mail.imap import Mailbox
+
+    cfg, app, reqs = sent_pymap
+    assert cli(capsys, cfg, "poll").out.startswith("0 new")
+    pymap_server.deliver(reply_to(reqs["kent"], SUCCESS))
+    app = App.load(cfg)
+    imap = app.config.imap
+    cursor = app.store.mail.cursor(imap.account, imap.folder)
+    assert cursor is not None
+    with Mailbox(imap) as mailbox:
+        assert mailbox.wait(imap.folder, 120, after=cursor) is True
+    assert cli(capsys, cfg, "poll").out.startswith("1 new: 1 matched")

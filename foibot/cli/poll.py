@@ -46,7 +46,9 @@ def register(app: typer.Typer) -> None:
                         err_console.print(f"foibot: warning: {warning}", markup=False)
                 if not watch:
                     return
-                with_reconnect(mailbox, lambda: mailbox.wait(imap.folder, imap.idle_seconds))
+                with_reconnect(mailbox, lambda: mailbox.wait(
+                    imap.folder, imap.idle_seconds,
+                    after=a.store.mail.cursor(imap.account, imap.folder)))
 
     @app.command()
     def triage(ctx: typer.Context,

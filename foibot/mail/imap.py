@@ -159,14 +159,25 @@ class Mailbox:
             client.create_folder(folder)
         client.append(folder, raw, flags=[b"\\Seen"] if seen else [])
 
-    def wait(self, folder: str, seconds: float) -> bool:
-        """Wait for new mail with IDLE (True if the server said something), else sleep."""
+    def wait(self, folder: str, seconds: float, *, after: Cursor | None = None) -> bool:
+        """Wait for new mail with IDLE (True if the server said something), else sleep.
+
+        IDLE reports only what arrives once it listens, so mail that came after the last
+        poll (``after``, its cursor) but before this call is looked for first: without that
+        it would wait for the next mail or the timeout.
+        """
         client = self.connect()
         if not client.has_capability("IDLE"):
             time.sleep(seconds)
             return False
-        client.select_folder(folder, readonly=True)
+        info = client.select_folder(folder, readonly=True)
         self.selected = None
+        if after is not None:
+            if int(info[b"UIDVALIDITY"]) != after.uidvalidity:
+                return True
+            start = after.last_uid + 1
+            if any(uid >= start for uid in client.search(["UID", f"{start}:*"])):
+                return True
         client.idle()
         try:
             responses = client.idle_check(timeout=seconds)

@@ -195,8 +195,15 @@ class Service:
                     pause = 1.0
                     self.log(event="idle", status="listening", folder=imap.folder)
                     self.run_soon("poll")   # for mail that came while IDLE was not listening
+                    asked_at = None   # the cursor when a poll was last asked for
                     while not self.stopping.is_set():
-                        if mailbox.wait(imap.folder, seconds):
+                        # Mail that came after the last poll's fetch, before IDLE listened,
+                        # is looked for once per finished poll (not while one is pending:
+                        # that would ask again and again until it ran).
+                        cursor = self.app.store.mail.cursor(imap.account, imap.folder)
+                        fresh = cursor if cursor != asked_at else None
+                        if mailbox.wait(imap.folder, seconds, after=fresh):
+                            asked_at = cursor
                             self.run_soon("poll")
             except (FoibotError, *NETWORK_ERRORS) as exc:
                 self.log(event="idle", status="error", error=str(exc) or type(exc).__name__,
