@@ -14,7 +14,7 @@ from foibot.app import App
 from foibot.errors import UsageError
 from foibot.model import RECORDABLE, Event, Request
 from foibot.rules import answers
-from foibot.rules.classify import KINDS
+from foibot.rules.kinds import KINDS
 from foibot.timeutil import london_date
 
 

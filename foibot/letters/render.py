@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
-
-import jinja2
+from typing import TYPE_CHECKING, Any, Mapping
 
 from foibot.errors import TemplateError
 from foibot.registry import ACTS, Force
 from foibot.settings import Sender
+
+if TYPE_CHECKING:   # jinja2 is imported when letters are first rendered
+    import jinja2
 
 SHORT_ACTS = {"foia": "FOIA 2000", "foisa": "FOISA 2002"}
 LETTER_KINDS = ("request", "chaser", "clarify", "review", "ico", "sic")
@@ -60,6 +61,8 @@ class Letters:
             else:
                 raise TemplateError(f"{path}: template not found")
         dirs.append(str(shipped_templates_dir()))
+        import jinja2
+
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(dirs),
             undefined=jinja2.StrictUndefined,
@@ -87,6 +90,8 @@ class Letters:
             self._get(name)
 
     def _get(self, name: str) -> jinja2.Template:
+        import jinja2
+
         try:
             return self.env.get_template(name)
         except jinja2.TemplateNotFound:
@@ -99,6 +104,8 @@ class Letters:
             raise TemplateError(f"{name}: cannot read: {exc.strerror}") from None
 
     def _render(self, name: str, context: Mapping[str, Any]) -> str:
+        import jinja2
+
         template = self._get(name)
         try:
             return template.render(context)

@@ -23,20 +23,22 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from foibot.app import App
 from foibot.mail import parse as mailparse
 from foibot.mail.imap import Mailbox, batches, with_reconnect
 from foibot.mail.outbox import effective
 from foibot.model import Request
-from foibot.rules import classify as classify_mod
 from foibot.rules.letter_state import keys as letter_keys
 from foibot.rules.letter_state import letter_state
 from foibot.rules.matching import Match, MatchIndex, match
 from foibot.rules.status import is_open
 from foibot.store import Cursor, Source, StoredMessage, atomic_write_bytes
 from foibot.timeutil import iso_utc
+
+if TYPE_CHECKING:   # the classifier is imported when mail is first read
+    from foibot.rules import classify as classify_mod
 
 Progress = Callable[[int, int], None]
 log = logging.getLogger("foibot.inbox")
@@ -174,6 +176,8 @@ _OUR_MSGID = re.compile(rb"<foibot\.FOI-[0-9A-Z]{5}\.[^>\s]+>")
 
 def read(sha256: str, raw: bytes) -> Read:
     """Parse and classify one message; never raises."""
+    from foibot.rules import classify as classify_mod
+
     try:
         parsed = mailparse.parse(raw)
         result = classify_mod.classify(parsed)
@@ -229,6 +233,9 @@ class Interpreter:
         self._by_ref: dict[str, Request] = {}
         self._examples: dict[str, list[classify_mod.Example]] = {}
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        from foibot.rules import classify   # loaded once here, not in every forked reader
+
+        self._classify = classify
 
     def __enter__(self) -> Interpreter:
         return self
@@ -311,14 +318,14 @@ class Interpreter:
             references=found_read.references, subject=found_read.subject,
             text=found_read.new_text, sender=found_read.sender,
             quoted_ids=found_read.quoted_ids, force_reference=result.force_reference,
-            index=self.index(), reads_as_reply=classify_mod.reads_as_reply(result))
+            index=self.index(), reads_as_reply=self._classify.reads_as_reply(result))
         record["why"] = found.detail
         if found.reference is not None:
             request = self._by_ref[found.reference]
             examples = self.examples(request.force.id)
             if examples:       # the force's house style, as a person labelled it before
                 raw = raws.get(message.sha256) or self.app.store.mail.raw(message)
-                result = classify_mod.classify(mailparse.parse(raw), examples=examples)
+                result = self._classify.classify(mailparse.parse(raw), examples=examples)
         record["kind"] = result.kind
         if result.kind == "bounce":
             self.summary.bounce += 1

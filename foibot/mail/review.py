@@ -20,8 +20,7 @@ from foibot.errors import FoibotError, UsageError
 from foibot.mail import parse as mailparse
 from foibot.mail.inbox import all_requests, file_replies, match_index, read, reply_event
 from foibot.model import Event, Request
-from foibot.rules import classify as classify_mod
-from foibot.rules.classify import KINDS, Example
+from foibot.rules.kinds import KINDS
 from foibot.rules.matching import Match, references_in
 from foibot.rules.status import derive, is_open, replies
 from foibot.store import StoredMessage
@@ -121,12 +120,14 @@ def _learn(app: App, request: Request, reply: Event, kind: str) -> None:
         parsed = mailparse.parse(app.store.mail.raw(sha))
     except FoibotError:
         return
+    from foibot.rules import classify as classify_mod
+
     text = classify_mod.own_words(parsed)
     if not text:
         return
     day = london_date(reply.at)
     app.store.examples.add(
-        Example(request.force.id, kind, text,
+        classify_mod.Example(request.force.id, kind, text,
                 f"reply of {day.day} {day:%b %Y} ({request.reference})"),
         message=sha, at=app.now())
 
@@ -154,6 +155,8 @@ def assign(app: App, message_key: str, reference: str) -> Request:
     request = app.campaigns.find(reference)
     raw = app.store.mail.raw(message)
     parsed = mailparse.parse(raw)
+    from foibot.rules import classify as classify_mod
+
     result = classify_mod.classify(parsed, examples=app.store.examples.for_force(
         request.force.id))
     found = Match(request.reference, "assigned", "assigned by the user")

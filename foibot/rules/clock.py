@@ -29,7 +29,6 @@ from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Literal, get_args
 
-import holidays
 from dateutil.easter import easter
 
 from foibot.errors import UsageError
@@ -144,7 +143,7 @@ def _bank_holidays(regime: Regime, year: int) -> Mapping[date, str]:
     nations = _NATIONS if regime == "foia" else (("SCT", "Scotland"),)
     by_day: dict[date, dict[str, list[str]]] = {}
     for code, nation in nations:
-        for day, joined in holidays.country_holidays("GB", subdiv=code, years=year).items():
+        for day, joined in _uk(code, year).items():
             for name in joined.split("; "):
                 by_day.setdefault(day, {}).setdefault(_tidy(name), []).append(nation)
     labels = {}
@@ -167,16 +166,23 @@ def _good_friday(year: int) -> date:
     return easter(year) - timedelta(days=2)
 
 
-def _table_years() -> tuple[int, int]:
+def _uk(subdivision: str, year: int) -> Mapping[date, str]:
+    # imported on first use: loading every country's tables is most of foibot's start-up
+    import holidays
+
+    return holidays.country_holidays("GB", subdiv=subdivision, years=year)
+
+
+@cache
+def table_years() -> tuple[int, int]:
     """The years the installed ``holidays`` tables cover for the UK (1872 to 2100 today)."""
     try:
+        import holidays
+
         table = holidays.country_holidays("GB")
         return int(getattr(table, "start_year", 1872)), int(getattr(table, "end_year", 2100))
     except Exception:   # an unexpected holidays release: the range it has long covered
         return 1872, 2100
-
-
-FIRST_YEAR, LAST_YEAR = _table_years()
 
 
 class OutsideCalendar(UsageError):
@@ -184,8 +190,9 @@ class OutsideCalendar(UsageError):
     counted there (``foibot due 9999-12-31``)."""
 
     def __init__(self, day: date) -> None:
+        first, last = table_years()
         super().__init__(f"{day}: outside the years whose bank holidays foibot knows "
-                         f"({FIRST_YEAR} to {LAST_YEAR}); no deadline can be counted there")
+                         f"({first} to {last}); no deadline can be counted there")
 
 
 @dataclass(frozen=True)
@@ -204,7 +211,8 @@ class Calendar:
 
     def reason(self, day: date) -> str | None:
         """Why ``day`` is not a working day, or None when it is one."""
-        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        first, last = table_years()
+        if not first <= day.year <= last:
             raise OutsideCalendar(day)
         return _reason(self, day)
 

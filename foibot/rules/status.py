@@ -23,10 +23,10 @@ from foibot.model import Event, Request
 from foibot.rules import clock
 from foibot.rules.answers import Figure
 from foibot.rules.answers import from_event as figures_of
+from foibot.rules.kinds import SUBSTANTIVE
 from foibot.rules.letter_state import letter_state
 from foibot.timeutil import from_iso, london_date
 
-SUBSTANTIVE = frozenset({"successful", "partially_successful", "not_held", "rejected"})
 CONTESTABLE = frozenset({"partially_successful", "rejected"})
 SUMMARY_KEYS = ("total", "responded", "overdue", "awaiting", "clarification", "failed")
 

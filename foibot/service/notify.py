@@ -25,16 +25,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from foibot.app import App
 from foibot.letters.render import long_date
 from foibot.model import Request
-from foibot.rules.status import SUBSTANTIVE
+from foibot.rules.kinds import SUBSTANTIVE
 from foibot.settings import Webhook
 from foibot.timeutil import from_iso, iso_utc
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:    # httpx is imported only where a webhook is posted to
+    import httpx
+
     from foibot.letters.chasers import ChaseOutcome
 
 EVENTS = ("reply", "clarification", "bounce", "deadline_passed", "chaser_sent", "letter_sent",
@@ -189,7 +189,7 @@ def post(client: httpx.Client, hook: Webhook, note: Notification, *, tries: int,
             sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
         try:
             response = client.post(hook.url, json=body(hook, note))
-        except httpx.HTTPError as exc:
+        except _http_error() as exc:
             why = f"{hook.label}: {type(exc).__name__}: {exc}" if str(exc) else \
                 f"{hook.label}: {type(exc).__name__}"
             continue
@@ -247,6 +247,8 @@ def deliver(app: App) -> DeliveryReport:
         report.pending = len(queue)
         return report
     dead: set[str] = set()
+    import httpx
+
     with httpx.Client(timeout=settings.timeout_seconds) as client:
         for doc in queue:
             note = Notification.from_payload(doc["notification"])
@@ -270,6 +272,14 @@ def send_test(app: App, *, at: datetime) -> list[tuple[Webhook, str | None]]:
     settings = app.config.notify
     note = Notification("test", "test", "", "", "", "", None, at,
                         "foibot test notification: this webhook works")
+    import httpx
+
     with httpx.Client(timeout=settings.timeout_seconds) as client:
         return [(hook, post(client, hook, note, tries=settings.tries))
                 for hook in settings.webhooks]
+
+
+def _http_error() -> type[Exception]:
+    import httpx
+
+    return httpx.HTTPError

@@ -13,11 +13,13 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from foibot.rules.classify.examples import Example
 from foibot.store.journal import Journal
 from foibot.timeutil import iso_utc
+
+if TYPE_CHECKING:     # the classifier is imported only when examples are read
+    from foibot.rules.classify.examples import Example
 
 Lock = Callable[[], AbstractContextManager[None]]
 
@@ -38,6 +40,8 @@ class ExampleStore:
 
     def for_force(self, force: str) -> list[Example]:
         """The force's labelled replies, the latest label of a message winning."""
+        from foibot.rules.classify.examples import Example
+
         reset, records = self._journal.read_new()
         if reset:
             self._by_force = {}

@@ -29,8 +29,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-import icalendar
-
 from foibot.app import App
 from foibot.rules import answers, clock
 from foibot.rules import policy as chase
@@ -209,6 +207,8 @@ def _description(status: RequestStatus, step: chase.Decision | None) -> str:
 
 def to_ics(export: Export) -> bytes:
     """One all-day VEVENT per request with a due date, on the due date."""
+    import icalendar  # only a calendar export needs it
+
     cal = icalendar.Calendar()
     cal.add("prodid", "-//foibot//FOI deadlines//EN")
     cal.add("version", "2.0")

@@ -24,9 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 
 from foibot.app import App
 from foibot.letters.render import shipped_templates_dir
@@ -35,6 +34,9 @@ from foibot.rules.status import Board, RequestStatus
 from foibot.timeutil import london, london_date
 from foibot.views import board as board_view
 from foibot.views import export, timeline
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATE = "report.html.j2"
 STATE_ORDER = ("responded", "review", "overdue", "awaiting", "clarification", "fee", "failed",
@@ -265,6 +267,8 @@ def build(app: App, campaign: str) -> dict[str, Any]:
 
 def environment() -> jinja2.Environment:
     """The report's own environment: HTML autoescaping on, unknown names an error."""
+    import jinja2   # loaded when a report is written, not by every foibot start
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(shipped_templates_dir())),
         autoescape=True,

@@ -17,7 +17,7 @@ from foibot.app import App
 from foibot.errors import UsageError
 from foibot.mail import review
 from foibot.mail.inbox import all_requests
-from foibot.rules.classify import KINDS
+from foibot.rules.kinds import KINDS
 from foibot.store import StoredMessage
 from foibot.views import request as request_view
 from foibot.web.common import call, field, local, render, see

@@ -30,40 +30,14 @@ from foibot.rules.classify.examples import Example, nearest
 from foibot.rules.classify.references import force_reference
 from foibot.rules.classify.sections import find_sections
 from foibot.rules.classify.text import Sentence, normalise, sentences
+from foibot.rules.kinds import COARSE, KINDS, REPLIES, SUBSTANTIVE
 
-KINDS = (
-    "acknowledgement",
-    "clarification",
-    "fee",
-    "extension",
-    "successful",
-    "partially_successful",
-    "not_held",
-    "rejected",
-    "review_outcome",
-    "auto_reply",
-    "bounce",
-    "unknown",
-)
-SUBSTANTIVE = frozenset({"successful", "partially_successful", "not_held", "rejected"})
-REPLIES = frozenset({"acknowledgement", "clarification", "fee", "extension",
-                     "review_outcome"}) | SUBSTANTIVE
-"""Kinds that answer a request: only these may be filed on the sender's domain alone."""
-COARSE = {
-    "successful": "answer", "partially_successful": "answer", "not_held": "answer",
-    "rejected": "answer", "review_outcome": "answer",
-    "acknowledgement": "interim", "extension": "interim",
-    "clarification": "needs requester", "fee": "needs requester",
-    "auto_reply": "not a reply", "bounce": "not a reply", "unknown": "not a reply",
-}
-"""The question the board asks of a reply: an answer, an interim letter, a letter that needs
-the requester, or no reply at all."""
 REVIEW_BELOW = 0.7
+"""A reading less certain than this is proposed, but waits for a person before foibot acts."""
 MODEL_AT = 0.5
 """The word model's opinion is taken, for a letter the rules cannot read, from this probability."""
 MODEL_CONFIDENCE = 0.69
 """... but a reading from vocabulary alone always waits for a person (just below REVIEW_BELOW)."""
-"""A reading less certain than this is proposed, but waits for a person before foibot acts."""
 
 __all__ = ["COARSE", "KINDS", "REPLIES", "REVIEW_BELOW", "SUBSTANTIVE", "Classification", "Example",
            "classify", "find_sections", "force_reference", "own_words", "parse_date",
