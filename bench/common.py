@@ -34,11 +34,15 @@ def median_time(fn: Callable[[], object], *, repeat: int = 3) -> float:
 
 def line(name: str, ours: float, base: float, base_name: str, *, unit: str = "s",
          note: str = "") -> None:
-    """``name  ours  baseline  ratio`` on one line (times in seconds or ms)."""
-    scale, fmt = (1000.0, "{:9.1f} ms") if unit == "ms" else (1.0, "{:9.2f} s ")
+    """One measurement in 80 columns: foibot's figure and the ratio, then the baseline's
+    figure from the same run, then any note."""
+    scale, fmt = (1000.0, "{:10.1f} ms") if unit == "ms" else (1.0, "{:10.2f} s ")
     ratio = ours / base if base else float("inf")
-    print(f"{name:<40} {fmt.format(ours * scale)}  {base_name:<26} {fmt.format(base * scale)}"
-          f"  ratio {ratio:6.2f}{('  ' + note) if note else ''}", flush=True)
+    print(f"{name[:48]:<48}{fmt.format(ours * scale)}   ratio {ratio:6.2f}")
+    print(f"  vs {base_name[:43]:<43}{fmt.format(base * scale)}")
+    if note:
+        print(f"  {note}")
+    sys.stdout.flush()
 
 
 def foibot(config: Path, *args: str, env: dict[str, str] | None = None,
