@@ -12,8 +12,11 @@ lower case, plain quotes and hyphens, whitespace collapsed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 
@@ -27,9 +30,21 @@ def required(pattern: re.Pattern[str]) -> frozenset[str] | None:
     named. A letter holding none of them cannot match, so its scan is skipped: most of a
     letter's acts are absent from it, and a substring test costs far less than the scan.
 
-    Read from the pattern's syntax tree (the standard library's own parser); a pattern it
-    cannot read is simply never skipped.
+    Read from ``gates.json`` beside this module (:func:`write_gates`; a test keeps it in step
+    with the patterns), since deriving them costs as much as compiling the lexicon again;
+    derived for a pattern it does not know.
     """
+    shipped = _shipped()
+    key = _key(pattern)
+    if key in shipped:
+        found = shipped[key]
+        return frozenset(found) if found is not None else None
+    return derive(pattern)
+
+
+def derive(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """:func:`required`, read from the pattern's syntax tree (the standard library's own
+    parser); a pattern it cannot read is simply never skipped."""
     if pattern.flags & re.IGNORECASE:
         return None
     try:
@@ -38,6 +53,32 @@ def required(pattern: re.Pattern[str]) -> frozenset[str] | None:
         return _required(_parser.parse(pattern.pattern, pattern.flags).data, sre)
     except Exception:  # noqa: BLE001 - a parser change must only cost speed
         return None
+
+
+GATES = Path(__file__).with_name("gates.json")
+
+
+def _key(pattern: re.Pattern[str]) -> str:
+    return hashlib.sha256(f"{pattern.flags}:{pattern.pattern}".encode()).hexdigest()[:20]
+
+
+@cache
+def _shipped() -> dict[str, list[str] | None]:
+    try:
+        data = json.loads(GATES.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def gates() -> dict[str, list[str] | None]:
+    """The required strings of every pattern of the lexicon, as ``gates.json`` holds them."""
+    found = {}
+    for value in globals().values():
+        if isinstance(value, re.Pattern):
+            needed = derive(value)
+            found[_key(value)] = sorted(needed) if needed is not None else None
+    return dict(sorted(found.items()))
 
 
 def _required(items: Any, sre: Any) -> frozenset[str] | None:
@@ -411,3 +452,10 @@ REQUEST_START = re.compile(
 RESPONSE_START = re.compile(
     r"\b(?:in response|our response|response|answer|decision|reply|in reply)\b ?:?"
 )
+
+
+
+def write_gates() -> Path:
+    """Rewrite ``gates.json`` after changing a pattern (a test says when it is needed)."""
+    GATES.write_text(json.dumps(gates(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return GATES
