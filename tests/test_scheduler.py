@@ -317,3 +317,66 @@ def test_bad_settings_stop_the_service_at_start(tmp_path, extra, error):
     for args in (("run",), ("run", "--once")):
         r = foibot(cfg, *args, now=SATURDAY, timeout=10)
         assert r.returncode == 2 and r.stderr == f"foibot: config.toml: {error}\n"
+
+
+def _children(pid: int) -> list[int]:
+    done = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
+                          text=True)
+    return [int(x) for x in done.stdout.split()]
+
+
+def _gone(pid: int) -> bool:
+    done = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True)
+    return not done.stdout.strip() or done.stdout.strip().startswith("Z")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("moment", ["starting", "serving"])
+def test_the_service_leaves_no_process_or_port_behind(tmp_path, capsys, monkeypatch, smtp_server,
+                                                      pymap_server, signum, moment):
+    """Signalled while it starts or once it polls and serves the web view: it exits without a
+    traceback, and neither a child process nor the web view's port outlives it."""
+    cfg = configure(tmp_path, smtp_server, imap_of(pymap_server),
+                    schedule="poll_minutes = 0.02")
+    send_campaign(cfg, capsys, monkeypatch)
+    port = free_port()
+    log = tmp_path / "run.log"
+    with open(log, "w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "foibot", "--config", str(cfg), "run", "--web",
+             "--port", str(port)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=err, env={**os.environ, "FOIBOT_NOW": SATURDAY})
+    seen: set[int] = set()
+    try:
+        if moment == "serving":
+            deadline = time.monotonic() + 20
+            while "job=poll status=ok" not in log.read_text() and time.monotonic() < deadline:
+                seen.update(_children(proc.pid))
+                time.sleep(0.05)
+            assert "job=poll status=ok" in log.read_text(), log.read_text()
+            assert _listening(port)
+        else:
+            time.sleep(0.3)
+        seen.update(_children(proc.pid))
+        proc.send_signal(signum)
+        code = proc.wait(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = log.read_text()
+    assert "Traceback" not in text, text
+    assert code in (0, 130, -signum), (code, text)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(_gone(k) for k in seen):
+        time.sleep(0.1)
+    assert all(_gone(k) for k in seen), "a child of foibot run outlived it"
+    assert not _listening(port)
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
