@@ -46,8 +46,7 @@ def parse_now(text: str) -> datetime:
     raw = text.strip()
     try:
         if len(raw) == 10 and "T" not in raw:
-            day = date.fromisoformat(raw)
-            return datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(timezone.utc)
+            return london_midnight(date.fromisoformat(raw))
         value = datetime.fromisoformat(raw)
     except ValueError:
         raise UsageError(f"{NOW_ENV}={text!r}: expected {NOW_FORMS}") from None
@@ -71,6 +70,16 @@ def london(instant: datetime) -> datetime:
 def london_date(instant: datetime) -> date:
     """The calendar day in Europe/London on which ``instant`` falls."""
     return instant.astimezone(LONDON).date()
+
+
+def london_midnight(day: date) -> datetime:
+    """The instant (UTC) the London day ``day`` begins: ``london_date(t) < day`` exactly when
+    ``t`` is before it, so a long history is cut at a day without converting every instant.
+
+    >>> london_midnight(date(2027, 7, 1)).isoformat()
+    '2027-06-30T23:00:00+00:00'
+    """
+    return datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(timezone.utc)
 
 
 def today() -> date:

@@ -434,7 +434,14 @@ def response_deadline(
 
     ``today`` is needed only to tell whether an unpaid fee has lapsed.
     """
-    cal = _calendar(regime, calendar)
+    return _response_deadline(regime, tuple(facts), today, _calendar(regime, calendar))
+
+
+# A campaign's requests mostly share their facts (sent the same day, answered or not): the
+# board of 5,000 computes a few dozen distinct deadlines, so each is kept (the rule is pure).
+@lru_cache(maxsize=4096)
+def _response_deadline(regime: Regime, facts: tuple[ClockFact, ...], today: date | None,
+                       cal: Calendar) -> Deadline:
     law = _LAWS[regime]
     history = sorted(facts, key=lambda fact: fact.day)  # stable: same-day facts keep their order
     if not history or history[0].kind != "received":
@@ -667,9 +674,13 @@ def standing(
 
     A stopped clock (clarification, unpaid fee) or a lapsed request is never overdue.
     """
+    return _standing(deadline, received, today, _calendar(deadline.regime, calendar))
+
+
+@lru_cache(maxsize=4096)
+def _standing(deadline: Deadline, received: date, today: date, cal: Calendar) -> Standing:
     if deadline.due is None:
         return Standing(overdue=False, long_overdue=False, working_days_left=0, working_days_late=0)
-    cal = _calendar(deadline.regime, calendar)
     between = working_days_between(today, deadline.due, deadline.regime, calendar=cal)
     overdue = today > deadline.due
     return Standing(

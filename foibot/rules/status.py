@@ -16,7 +16,7 @@ not counted as an answer, it does not move the clock, and nothing is done on it 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Iterable
 
 from foibot.model import Event, Request
@@ -25,7 +25,7 @@ from foibot.rules.answers import Figure
 from foibot.rules.answers import from_event as figures_of
 from foibot.rules.kinds import SUBSTANTIVE
 from foibot.rules.letter_state import letter_state
-from foibot.timeutil import from_iso, london_date
+from foibot.timeutil import from_iso, london_date, london_midnight
 
 CONTESTABLE = frozenset({"partially_successful", "rejected"})
 SUMMARY_KEYS = ("total", "responded", "overdue", "awaiting", "clarification", "failed")
@@ -204,8 +204,8 @@ def derive(request: Request, today: date, *,
     and the request shows as ``uncertain``.
     """
     # "What is the state on day X?" sees only what had happened by then.
-    request = replace(request, events=tuple(e for e in request.events
-                                            if london_date(e.at) <= today))
+    cutoff = london_midnight(today + timedelta(days=1))
+    request = replace(request, events=tuple(e for e in request.events if e.at < cutoff))
     regime: clock.Regime = "foisa" if request.force.regime == "foisa" else "foia"
     events = request.events
     every = [r for r in replies(events) if r.kind != "auto_reply"]
