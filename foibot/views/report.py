@@ -223,7 +223,7 @@ def _answers(rows: Sequence[RequestStatus]) -> dict[str, Any]:
 
 
 def _timeline(app: App, st: RequestStatus, today: date) -> dict[str, Any]:
-    view = timeline.build(app, st.request, today)
+    view = timeline.build(app, st.request, today, status=st)
     return {
         "force": st.request.force.id, "name": st.request.force.name,
         "reference": st.request.reference, "state": st.state,

@@ -17,7 +17,7 @@ from typing import Any
 from foibot.app import App
 from foibot.model import Event, Request
 from foibot.rules.answers import from_event
-from foibot.rules.status import derive
+from foibot.rules.status import RequestStatus, derive
 from foibot.timeutil import LONDON, from_iso, london, london_date
 
 
@@ -164,9 +164,12 @@ def plain(event_type: str, data: dict[str, Any]) -> str | None:
     return None
 
 
-def build(app: App, request: Request, today: date) -> dict[str, Any]:
-    """``foibot show --json``: where the request stands on ``today`` and its story so far."""
-    st = derive(request, today)
+def build(app: App, request: Request, today: date, *,
+          status: RequestStatus | None = None) -> dict[str, Any]:
+    """``foibot show --json``: where the request stands on ``today`` and its story so far.
+
+    ``status`` is the request's already derived on ``today`` (the board has it)."""
+    st = status if status is not None else derive(request, today)
     # replies are numbered in the order they were filed, as `foibot read --reply N` numbers them
     numbers = {e.seq: n for n, e in enumerate((e for e in request.events if e.type == "reply"),
                                               start=1)}
