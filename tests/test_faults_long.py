@@ -29,7 +29,7 @@ from collections import Counter
 import pytest
 
 from foibot.app import App
-from foibot.mail.outbox import effective
+from foibot.mail.inflight import effective
 from foibot.rules.letter_state import letter_state
 from tests.helpers import QUESTION, cli, write_config
 from tests.replies import ACK, SUCCESS, reply_to

@@ -14,7 +14,7 @@ import pytest
 from collections import Counter
 
 from foibot.app import App
-from foibot.mail.outbox import effective
+from foibot.mail.inflight import effective
 from foibot.rules.letter_state import letter_state
 from tests.helpers import QUESTION, cli, write_config
 

@@ -10,7 +10,8 @@ from foibot.app import App
 from foibot.errors import UsageError
 from foibot.letters import render as letters_mod
 from foibot.letters.render import Letters
-from foibot.mail.outbox import Outgoing, Report, alive
+from foibot.mail.inflight import alive
+from foibot.mail.outbox import Outgoing, Report
 from foibot.mail.smtp import compose
 from foibot.model import Campaign, Request
 from foibot.rules.letter_state import letter_state

@@ -20,7 +20,8 @@ from typing import Any
 from foibot.app import App
 from foibot.errors import StateError, UsageError
 from foibot.letters import followup
-from foibot.mail.outbox import Outgoing, Report, effective
+from foibot.mail.inflight import effective
+from foibot.mail.outbox import Outgoing, Report
 from foibot.model import Event, Request
 from foibot.rules.letter_state import letter_state
 from foibot.rules.status import answered_since, derive

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from foibot.app import App
 from foibot.mail import parse as mailparse
 from foibot.mail.imap import Mailbox, batches, with_reconnect
-from foibot.mail.outbox import effective
+from foibot.mail.inflight import effective
 from foibot.model import Request
 from foibot.rules.letter_state import keys as letter_keys
 from foibot.rules.letter_state import letter_state

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -42,52 +41,17 @@ from foibot.errors import FoibotError, MailError
 from foibot.mail.smtp import (SendResult, Transport, message_bytes, new_message_id, parse_letter,
                               with_message_id)
 from foibot.model import Request
+from foibot.mail.inflight import HOSTNAME, alive
 from foibot.rules.letter_state import LetterState, letter_state
 from foibot.settings import Sender
 from foibot.store import CampaignView, Store
 
-HOSTNAME = socket.gethostname()
 GROUP = 16
 """Letters claimed (and results recorded) per group: the most a crash can leave uncertain."""
 FLUSH_SECONDS = 1.0
 """Results are recorded at least this often, so a slow (rate-limited) group is not held."""
 
 Guard = Callable[[Request, "Outgoing"], "str | None"]
-
-
-# --- the edge: which pending letters are really being sent -----------------------------------
-def alive(state: LetterState) -> bool:
-    """Is the process that wrote this pending intent still running on this host?"""
-    pid = state.pid
-    if state.host != HOSTNAME or not isinstance(pid, int) or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def in_flight(requests: Iterable[Request]) -> frozenset[str]:
-    """Message-IDs of the pending letters a live process is sending now (for the board)."""
-    found = set()
-    for request in requests:
-        for event in request.events:
-            if event.type == "sending":
-                st = letter_state(request, str(event.data.get("key")))
-                if st.state == "pending" and st.message_id and alive(st):
-                    found.add(st.message_id)
-    return frozenset(found)
-
-
-def effective(state: LetterState) -> str:
-    """A letter's state as the sender sees it: ``pending`` split into ``sending`` (a live
-    process has it) and ``uncertain`` (a crash interrupted it)."""
-    if state.state == "pending":
-        return "sending" if alive(state) else "uncertain"
-    return state.state
 
 
 # --- letters and reports ----------------------------------------------------------------------

@@ -7,7 +7,7 @@ and its events say what happened to it:
 - ``pending``: a ``sending`` event (the intent, written before the SMTP transaction) with no
   result yet: either a process is sending it right now, or a crash interrupted it. Which of
   the two is a question about the process table, not about the events, so it is answered at
-  the edge (:func:`foibot.mail.outbox.in_flight`), never here;
+  the edge (:func:`foibot.mail.inflight.in_flight`), never here;
 - ``sent``: the server accepted it (or it was found in the Sent folder);
 - ``failed``: the server refused it for good, or (for the request letter) it bounced;
 - ``deferred``: a temporary failure; it is tried again.

@@ -24,7 +24,7 @@ from rich.text import Text
 from foibot import suggest
 from foibot.app import App
 from foibot.errors import UsageError
-from foibot.mail.outbox import in_flight
+from foibot.mail.inflight import in_flight
 from foibot.registry import Force, find_force
 from foibot.rules.status import Board, RequestStatus, board
 

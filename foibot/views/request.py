@@ -28,7 +28,7 @@ from foibot.app import App
 from foibot.errors import FoibotError, UsageError
 from foibot.mail import parse as mailparse
 from foibot.mail.attachments import decode_bytes
-from foibot.mail.outbox import effective
+from foibot.mail.inflight import effective
 from foibot.mail.parse import Attachment
 from foibot.model import Event, Request
 from foibot.rules.letter_state import letter_state
