@@ -42,16 +42,6 @@ from typing import Any, Sequence
 from foibot.registry import Force
 from foibot.timeutil import from_iso, iso_utc
 
-RECORDABLE = {
-    "clarification_sent": "the clarification reached the force (restarts the clock)",
-    "fee_paid": "the fee was paid (the clock runs again)",
-    "withdrawn": "the request was withdrawn",
-    "reply_by_post": "a reply arrived outside email (use --note; --kind for its kind)",
-    "extension_agreed": "an extension was agreed (use --until for the new date)",
-    "review_requested": "an internal review was requested by other means",
-    "contest": "you contest the answer: foibot chase drafts an internal review (--note: why)",
-}
-
 
 @dataclass(frozen=True)
 class Event:

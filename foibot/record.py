@@ -12,9 +12,9 @@ from datetime import date
 from foibot import suggest
 from foibot.app import App
 from foibot.errors import UsageError
-from foibot.model import RECORDABLE, Event, Request
+from foibot.model import Event, Request
 from foibot.rules import answers
-from foibot.rules.kinds import KINDS
+from foibot.rules.kinds import KINDS, RECORDABLE
 from foibot.timeutil import london_date
 
 

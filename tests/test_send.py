@@ -105,7 +105,7 @@ def test_undefined_variable_sends_nothing(tmp_path, capsys, smtp_server):
     r = cli(capsys, cfg, "campaign", "create", "sm", "--template", str(tpl), "--var", "question=q")
     assert r.code == 2
     assert r.err.strip() == "foibot: mine.txt.j2 line 5: undefined variable: period"
-    assert cli(capsys, cfg, "campaign", "list", "--json").out.strip() == "[]"
+    assert json.loads(cli(capsys, cfg, "campaign", "list", "--json").out) == []
     # ... and when a template edited afterwards is sent
     tpl.write_text("Dear {{ force.name }},\n\n{{ question }}\n")
     _create(capsys, cfg, "sm", "--template", str(tpl))

@@ -1,8 +1,10 @@
 """foibot's command line: a thin shell over the library.
 
 Each command group lives in its own module (``foibot/cli/<group>.py``) exposing
-``register(app)``; the command bodies are a few lines that call library functions. The single
-handler in :func:`main` turns every ``FoibotError`` into one line on stderr and its exit code.
+``register(app)``; the command bodies are a few lines that call library functions, imported
+inside each command so that registering them all (all ``foibot --help`` does) stays cheap. The
+single handler in :func:`main` turns every ``FoibotError`` into one line on stderr and its exit
+code.
 """
 
 from __future__ import annotations

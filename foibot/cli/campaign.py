@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
-from rich.table import Table
 
 from foibot.cli.common import console, load_app, parse_vars, print_json
 from foibot.errors import ConfigError, UsageError
-from foibot.letters.render import Letters
-from foibot.letters.render import context as letter_context
-from foibot.settings import Sender
-from foibot.timeutil import london, today
-from foibot.views.board import campaign_name
 
-PLACEHOLDER = Sender("Your Name", "you@example.org")
+if TYPE_CHECKING:
+    from foibot.settings import Sender
 
 CAMPAIGN_KEYS = {"group": str, "template": str, "vars": dict}
 
@@ -25,6 +19,8 @@ CAMPAIGN_KEYS = {"group": str, "template": str, "vars": dict}
 def load_campaign_file(path: Path) -> dict[str, Any]:
     """A campaign described in TOML: ``group``, ``template`` (relative to the file) and
     ``[vars]`` (the template's variables, e.g. ``question``). Checked like the config."""
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -64,6 +60,10 @@ def create(
     as_json: bool = typer.Option(False, "--json", help="The requests made, as JSON."),
 ) -> None:
     """Create a campaign: one request, with its own reference, per force of the group."""
+    from foibot.letters.render import Letters
+    from foibot.letters.render import context as letter_context
+    from foibot.timeutil import today
+
     app = load_app(ctx)
     variables: dict[str, str] = {}
     if from_file is not None:
@@ -101,10 +101,12 @@ def create(
 
 def _sender_or_placeholder(app: Any) -> Sender:
     """Creating a campaign needs no sender yet (sending does): check the template without."""
+    from foibot.settings import Sender
+
     try:
         return app.config.sender
     except ConfigError:
-        return PLACEHOLDER
+        return Sender("Your Name", "you@example.org")
 
 
 @campaign_app.command("list")
@@ -112,6 +114,8 @@ def list_(ctx: typer.Context,
           as_json: bool = typer.Option(False, "--json", help="A JSON list for scripts."),
           ) -> None:
     """List campaigns."""
+    from foibot.timeutil import london
+
     app = load_app(ctx)
     rows = []
     for name in app.campaigns.names():
@@ -135,6 +139,11 @@ def show(ctx: typer.Context,
          as_json: bool = typer.Option(False, "--json", help="One JSON object for scripts."),
          ) -> None:
     """Show a campaign's settings and its requests."""
+    from rich.table import Table
+
+    from foibot.timeutil import london
+    from foibot.views.board import campaign_name
+
     app = load_app(ctx)
     name = campaign_name(app, name)
     c = app.campaigns.get(name)

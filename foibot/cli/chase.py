@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from rich import box
-from rich.table import Table
 
 from foibot.cli.common import console, load_app, print_json
 from foibot.errors import UsageError
-from foibot.letters import chasers as chasing
-from foibot.letters import drafts as drafting
-from foibot.mail.smtp import readable
-from foibot.views import board as board_view
+
+if TYPE_CHECKING:
+    from foibot.letters.chasers import ChaseOutcome
 
 ACTION_STYLE = {"chaser": "yellow", "review": "magenta", "regulator": "red"}
 TROUBLE = ("failed", "deferred", "uncertain")
@@ -39,6 +38,9 @@ def register(app: typer.Typer) -> None:
         Requests with nothing to do are summed up in one line (--all lists them)."""
         if dry_run and send:
             raise UsageError("--dry-run and --send exclude each other")
+        from foibot.letters import chasers as chasing
+        from foibot.views import board as board_view
+
         a = load_app(ctx)
         name = board_view.campaign_name(a, name) if name else None
         if contest:
@@ -63,6 +65,8 @@ def register(app: typer.Typer) -> None:
 
         A draft the force has overtaken (it answered since, or the request was withdrawn) is
         listed apart as stale."""
+        from foibot.letters import drafts as drafting
+
         found = drafting.list_drafts(load_app(ctx), include_sent=sent)
         if as_json:
             print_json([d.as_dict() for d in found])
@@ -92,6 +96,9 @@ def register(app: typer.Typer) -> None:
             False, "--anyway", help="Send even though the force has answered since the draft."),
     ) -> None:
         """Send a draft as it is on disk, exactly once."""
+        from foibot.letters import drafts as drafting
+        from foibot.mail.smtp import readable
+
         app = load_app(ctx)
         if dry_run:
             typer.echo(readable(drafting.draft_letter(app, reference, key,
@@ -105,7 +112,12 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
 
-def _print(outcomes: list[chasing.ChaseOutcome], *, send: bool, every: bool) -> None:
+def _print(outcomes: list[ChaseOutcome], *, send: bool, every: bool) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from foibot.letters import chasers as chasing
+
     if not outcomes:
         typer.echo("no requests to consider")
         return
@@ -133,7 +145,7 @@ def _print(outcomes: list[chasing.ChaseOutcome], *, send: bool, every: bool) -> 
     typer.echo(_summary(outcomes, send=send))
 
 
-def _summary(outcomes: list[chasing.ChaseOutcome], *, send: bool) -> str:
+def _summary(outcomes: list[ChaseOutcome], *, send: bool) -> str:
     """``sent chasers: 3 · drafted reviews: 1``, or what a dry run would do."""
     counts: dict[str, int] = {}
     for o in outcomes:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from foibot.cli.common import print_json
 from foibot.errors import UsageError
-from foibot.mail.parse import parse
-from foibot.rules.classify import Classification
-from foibot.rules.classify import classify as classify_mail
+
+if TYPE_CHECKING:
+    from foibot.rules.classify import Classification
 
 
 def register(app: typer.Typer) -> None:
@@ -26,6 +27,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Classify replies: kind, confidence, whether a person should check it, the sections
         cited as grounds, and the evidence. Exits 2 if a file cannot be read (after the rest)."""
+        from foibot.mail.parse import parse
+        from foibot.rules.classify import classify as classify_mail
+
         paths = expand(files)
         failed = False
         for path in paths:

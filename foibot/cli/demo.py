@@ -24,17 +24,16 @@ def register(app: typer.Typer) -> None:
         chases as `foibot run` would, then prints the status board and the HTML report's path.
         Touches no real mail account and leaves no server running.
         """
-        from foibot.cli.common import console
         import signal
 
+        from foibot.cli.common import console
         from foibot.demo import run_demo
+        from foibot.views.board import render
 
         def stop(signum: int, _frame: object) -> None:
             raise SystemExit(128 + signum)    # unwind: the servers are stopped on the way out
 
         signal.signal(signal.SIGTERM, stop)
-        from foibot.views.board import render
-
         result = run_demo(state=state, say=(lambda _: None) if quiet else typer.echo)
         typer.echo("")
         render(console, result.board)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from foibot.errors import UsageError
-from foibot.rules import clock
-from foibot.timeutil import parse_when
+
+if TYPE_CHECKING:
+    from foibot.rules.clock import Regime
 
 
 def register(app: typer.Typer) -> None:
@@ -43,6 +45,9 @@ def register(app: typer.Typer) -> None:
         WHEN is a day (2026-12-01) or a date-time with offset (2026-07-10T23:30:00+00:00),
         taken as the calendar day in London. The ISO date is the last line printed.
         """
+        from foibot.rules import clock
+        from foibot.timeutil import parse_when
+
         received = parse_when(when, what="WHEN")
         regime_name = _regime(regime)
         deadline = clock.response_deadline(regime_name, [clock.ClockFact("received", received)])
@@ -68,8 +73,10 @@ def register(app: typer.Typer) -> None:
         print(deadline.due.isoformat())
 
 
-def _regime(text: str) -> clock.Regime:
-    for regime in clock.REGIMES:
+def _regime(text: str) -> Regime:
+    from foibot.rules.clock import REGIMES
+
+    for regime in REGIMES:
         if text.strip().lower() == regime:
             return regime
-    raise UsageError(f"--regime: expected {' or '.join(clock.REGIMES)}, got {text!r}")
+    raise UsageError(f"--regime: expected {' or '.join(REGIMES)}, got {text!r}")

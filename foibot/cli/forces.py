@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from foibot.cli.common import console, load_app, print_json
 
@@ -22,6 +21,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json([f.as_dict() for f in found])
             return
+        from rich.table import Table
+
         table = Table(title=f"{len(found)} forces in group {group!r}", title_justify="left")
         for col in ("id", "name", "regime", "FOI address", "source"):
             table.add_column(col, overflow="fold")

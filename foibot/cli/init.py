@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from foibot.cli import config_path
-from foibot.setup import init_config
 
 
 def register(app: typer.Typer) -> None:
@@ -17,6 +16,8 @@ def register(app: typer.Typer) -> None:
 
         Refuses to overwrite an existing config.
         """
+        from foibot.setup import init_config
+
         path = config_path(ctx) or Path("config.toml")
         state = init_config(path)
         typer.echo(f"wrote {path}; state in {state}")

@@ -6,13 +6,9 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from foibot.cli.common import console, err_console, load_app, print_json
-from foibot.mail import inbox, review
-from foibot.mail.imap import Mailbox, with_reconnect
-from foibot.rules.classify import KINDS
-from foibot.views.board import campaign_name
+from foibot.rules.kinds import KINDS
 
 
 def register(app: typer.Typer) -> None:
@@ -28,6 +24,11 @@ def register(app: typer.Typer) -> None:
         With --watch, stay connected and poll again whenever the server signals new mail
         (IMAP IDLE), or every \\[imap] idle_seconds where it cannot.
         """
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        from foibot.mail import inbox
+        from foibot.mail.imap import Mailbox, with_reconnect
+
         a = load_app(ctx)
         imap = a.config.imap
         with Mailbox(imap) as mailbox:
@@ -55,6 +56,8 @@ def register(app: typer.Typer) -> None:
                as_json: bool = typer.Option(False, "--json", help="A JSON list for scripts."),
                ) -> None:
         """List messages that could not be matched to a request."""
+        from foibot.mail import review
+
         rows = [m.as_dict() for m in review.triage(load_app(ctx))]
         if as_json:
             print_json(rows)
@@ -74,6 +77,8 @@ def register(app: typer.Typer) -> None:
                reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M."),
                ) -> None:
         """File a message under a request (and learn its sender for that force)."""
+        from foibot.mail import review
+
         request = review.assign(load_app(ctx), message, reference)
         typer.echo(f"filed under {request.reference} ({request.force.name})")
 
@@ -86,6 +91,9 @@ def register(app: typer.Typer) -> None:
         """Replies foibot is not sure about, oldest first: its reading, the evidence and the
         first lines. foibot acts on none of them (no chaser, no deadline news) until you
         confirm or correct each with `foibot mark REF KIND`."""
+        from foibot.mail import review
+        from foibot.views.board import campaign_name
+
         a = load_app(ctx)
         items = review.queue(a, campaign_name(a, name) if name else None)
         if as_json:
@@ -121,6 +129,8 @@ def register(app: typer.Typer) -> None:
         """Confirm or correct the kind of a request's latest reply (the user always wins).
 
         The reply is then reviewed, and its words teach foibot the force's style."""
+        from foibot.mail import review
+
         a = load_app(ctx)
         event = review.mark(a, reference, kind, note=note, by_post=by_post)
         what = "recorded a reply by post" if event.type == "reply_by_post" else "marked"

@@ -7,8 +7,6 @@ from typing import Optional
 import typer
 
 from foibot.cli.common import load_app
-from foibot.letters import batch as batch_mod
-from foibot.views.board import campaign_force, campaign_name
 
 
 def register(app: typer.Typer) -> None:
@@ -20,6 +18,9 @@ def register(app: typer.Typer) -> None:
             None, "--force", "-f", help="Only this force: its id, name or short name."),
     ) -> None:
         """Render the letters (headers and body) exactly as `send` would, without sending."""
+        from foibot.letters import batch as batch_mod
+        from foibot.views.board import campaign_force, campaign_name
+
         app = load_app(ctx)
         name = campaign_name(app, name)
         only = campaign_force(app, name, force).id if force else None

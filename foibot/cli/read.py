@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from foibot.cli.common import console, load_app, print_json
-from foibot.mail.inbox import save_attachments
-from foibot.views.request import ReplyText, read_reply, reply_events
+
+if TYPE_CHECKING:
+    from foibot.views.request import ReplyText
 
 
 # A reply is a stranger's text: control characters (terminal escape sequences among them) are
@@ -49,6 +50,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="One JSON object, text included."),
     ) -> None:
         """Print a reply's full text (the latest, or --reply N) and list its attachments."""
+        from foibot.mail.inbox import save_attachments
+        from foibot.views.request import read_reply, reply_events
+
         a = load_app(ctx)
         found = read_reply(a, reference, reply)
         total = len(reply_events(a.campaigns.find(reference)))

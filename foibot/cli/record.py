@@ -8,12 +8,7 @@ from typing import Optional
 import typer
 
 from foibot.cli.common import load_app, read_text
-from foibot.letters import followup
-from foibot.mail.smtp import readable
-from foibot import record as record_mod
-from foibot.model import RECORDABLE
-from foibot.rules.classify import KINDS
-from foibot.timeutil import parse_when
+from foibot.rules.kinds import KINDS, RECORDABLE
 
 
 def register(app: typer.Typer) -> None:
@@ -31,6 +26,9 @@ def register(app: typer.Typer) -> None:
             None, "--kind", help="reply_by_post: the reply's kind (" + ", ".join(KINDS) + ")."),
     ) -> None:
         """Record what happened outside foibot (it moves the clock like any other event)."""
+        from foibot import record as record_mod
+        from foibot.timeutil import parse_when
+
         a = load_app(ctx)
         done = record_mod.record(
             a, reference, event, note=note, kind=kind,
@@ -46,6 +44,9 @@ def register(app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help="Show the letter; send nothing."),
     ) -> None:
         """Send a clarification to the force, threaded to its question; restarts the clock."""
+        from foibot.letters import followup
+        from foibot.mail.smtp import readable
+
         text = read_text(text_file)
         a = load_app(ctx)
         if dry_run:

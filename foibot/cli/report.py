@@ -7,11 +7,8 @@ from pathlib import Path
 
 import typer
 
-from foibot import record as record_mod
 from foibot.cli.common import load_app, print_json
 from foibot.errors import UsageError
-from foibot.views import export, report
-from foibot.views.board import campaign_name
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +19,9 @@ def register(app: typer.Typer) -> None:
         html: Path = typer.Option(..., "--html", help="Write the report to this HTML file."),
     ) -> None:
         """One self-contained HTML page: the board, a chart, the late forces, every timeline."""
+        from foibot.views import report
+        from foibot.views.board import campaign_name
+
         a = load_app(ctx)
         name = campaign_name(a, name)
         view = report.write(a, name, html)
@@ -42,6 +42,9 @@ def register(app: typer.Typer) -> None:
         beside the number counted) and their totals apart from the rows; iCalendar deadlines."""
         if not (csv_path or json_path or ics_path):
             raise UsageError("export: give --csv PATH, --json PATH (or -) or --ics PATH")
+        from foibot.views import export
+        from foibot.views.board import campaign_name
+
         a = load_app(ctx)
         data = export.build(a, campaign_name(a, name))
         to_stdout = json_path == "-"
@@ -74,6 +77,8 @@ def register(app: typer.Typer) -> None:
         A number, a range (10-15: counted at its lower end), <5 or * / redacted (suppressed:
         shown, not summed) or "not held". Totals say "at least N across M forces" and what
         they leave out."""
+        from foibot import record as record_mod
+
         a = load_app(ctx)
         event, values = record_mod.answer(a, reference, pairs)
         shown = ", ".join(f"{k}={figure}" for k, figure in values.items())

@@ -9,7 +9,6 @@ import typer
 from foibot.cli.common import load_app
 from foibot.cli.serve import DEFAULT_HOST, DEFAULT_PORT
 from foibot.errors import ConfigError, UsageError
-from foibot.service import notify, runner
 
 
 def register(app: typer.Typer) -> None:
@@ -31,6 +30,8 @@ def register(app: typer.Typer) -> None:
         """
         if web and once:
             raise UsageError("--web serves while the service runs; it does nothing with --once")
+        from foibot.service import runner
+
         a = load_app(ctx)
         log = runner.Log(clock=a.now, as_json=log_json)
         try:
@@ -51,6 +52,8 @@ def register(app: typer.Typer) -> None:
     @app.command("notify-test")
     def notify_test(ctx: typer.Context) -> None:
         """Post a test message to every webhook in \\[notify] and say which answered."""
+        from foibot.service import notify
+
         a = load_app(ctx)
         results = notify.send_test(a, at=a.now())
         if not results:

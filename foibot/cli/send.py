@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from foibot.cli.common import err_console, load_app, print_json
-from foibot.letters import batch as batch_mod
-from foibot.views.board import campaign_force, campaign_name
 
 
 def register(app: typer.Typer) -> None:
@@ -29,6 +26,11 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="One JSON object for scripts."),
     ) -> None:
         """Send the request letters. Letters already sent are never sent again."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        from foibot.letters import batch as batch_mod
+        from foibot.views.board import campaign_force, campaign_name
+
         app = load_app(ctx)
         name = campaign_name(app, name)
         only = campaign_force(app, name, force).id if force else None

@@ -7,9 +7,6 @@ from typing import Optional
 import typer
 
 from foibot.cli.common import console, load_app, print_json
-from foibot.timeutil import today
-from foibot.views import board as board_view
-from foibot.views import timeline
 
 
 def register(app: typer.Typer) -> None:
@@ -28,6 +25,9 @@ def register(app: typer.Typer) -> None:
         """The board: who has answered, who is late, and what to do next.
 
         It fits the terminal (or COLUMNS): columns you can do without are left out to fit."""
+        from foibot.timeutil import today
+        from foibot.views import board as board_view
+
         a = load_app(ctx)
         name = board_view.campaign_name(a, name)
         only = board_view.campaign_force(a, name, force).id if force else None
@@ -47,6 +47,9 @@ def register(app: typer.Typer) -> None:
              ) -> None:
         """The full timeline of one request as of today (FOIBOT_NOW sets it): letters, replies,
         deadlines with explanations, in the order things happened."""
+        from foibot.timeutil import today
+        from foibot.views import timeline
+
         a = load_app(ctx)
         request = a.campaigns.find(reference)
         view = timeline.build(a, request, today())

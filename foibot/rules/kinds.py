@@ -1,8 +1,9 @@
-"""The kinds of reply foibot tells apart, and how the board groups them.
+"""The kinds of reply foibot tells apart, how the board groups them, and the events a person
+records by hand.
 
 The kinds follow WhatDoTheyKnow's request states. They live apart from the classifier that
-assigns them because the board, the chaser, the CLI and the web view all speak of kinds
-without needing to read a letter.
+assigns them (and the events apart from the model) because the board, the chaser, the CLI and
+the web view all speak of them without needing to read a letter or load a request.
 """
 
 from __future__ import annotations
@@ -34,3 +35,14 @@ COARSE = {
 }
 """The question the board asks of a reply: an answer, an interim letter, a letter that needs
 the requester, or no reply at all."""
+
+RECORDABLE = {
+    "clarification_sent": "the clarification reached the force (restarts the clock)",
+    "fee_paid": "the fee was paid (the clock runs again)",
+    "withdrawn": "the request was withdrawn",
+    "reply_by_post": "a reply arrived outside email (use --note; --kind for its kind)",
+    "extension_agreed": "an extension was agreed (use --until for the new date)",
+    "review_requested": "an internal review was requested by other means",
+    "contest": "you contest the answer: foibot chase drafts an internal review (--note: why)",
+}
+"""What ``foibot record`` (and the web view) can record, each with what it means."""

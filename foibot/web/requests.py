@@ -15,8 +15,7 @@ from starlette.routing import Route
 
 from foibot.app import App
 from foibot.mail.parse import Attachment
-from foibot.model import RECORDABLE
-from foibot.rules.kinds import KINDS
+from foibot.rules.kinds import KINDS, RECORDABLE
 from foibot.views import request as request_view
 from foibot.web.common import call, download, render, today
 
