@@ -255,17 +255,31 @@ def test_force_reference_learned_and_campaigns_kept_apart(tmp_path, capsys, smtp
     assert cli(capsys, cfg, "mark", kb.reference, "great").code == 2
 
 
+def _line(proc: subprocess.Popen, seconds: float = 30) -> str:
+    """The watcher's next line of output; on a hang, fail with where it hangs, not hang."""
+    import selectors
+
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        if sel.select(seconds):
+            return proc.stdout.readline()
+    proc.send_signal(signal.SIGABRT)      # faulthandler prints every thread's stack
+    pytest.fail(f"no output for {seconds} s; watcher's stacks:\n{proc.communicate()[1]}")
+
+
 def test_poll_watch_files_mail_as_it_arrives(sent_pymap, pymap_server):
     cfg, app, reqs = sent_pymap
-    proc = subprocess.Popen([sys.executable, "-m", "foibot", "--config", str(cfg), "poll", "--watch"],
+    proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "foibot",
+                             "--config", str(cfg), "poll", "--watch"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert proc.stdout.readline().startswith("0 new")
+        assert _line(proc).startswith("0 new")
         pymap_server.deliver(reply_to(reqs["kent"], SUCCESS))  # IDLE wakes the watcher
-        assert proc.stdout.readline().startswith("1 new: 1 matched")
+        assert _line(proc).startswith("1 new: 1 matched")
     finally:
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=10)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    code = proc.wait(timeout=10)
     assert code == 130 and "Traceback" not in proc.stderr.read()
     assert len(_replies(App.load(cfg))["kent"]) == 1
 

@@ -22,6 +22,7 @@ from foibot.store import Cursor
 
 T = TypeVar("T")
 
+RECHECK_SECONDS = 5.0    # how late a server's missed IDLE wake-up can make a reply
 NETWORK_ERRORS = (OSError, socket.timeout, IMAPClientError, ssl.SSLError, EOFError)
 
 
@@ -163,27 +164,44 @@ class Mailbox:
         """Wait for new mail with IDLE (True if the server said something), else sleep.
 
         IDLE reports only what arrives once it listens, so mail that came after the last
-        poll (``after``, its cursor) but before this call is looked for first: without that
-        it would wait for the next mail or the timeout.
+        poll (``after``, its cursor) but before this call is looked for first. Some servers
+        (pymap among them) also miss mail that lands between that look and the start of
+        IDLE, so with a cursor the wait is cut into slices of ``RECHECK_SECONDS`` and the
+        folder is looked at again between them: such mail is seen a few seconds late, not
+        left until the next one arrives.
         """
         client = self.connect()
         if not client.has_capability("IDLE"):
             time.sleep(seconds)
             return False
-        info = client.select_folder(folder, readonly=True)
-        self.selected = None
-        if after is not None:
-            if int(info[b"UIDVALIDITY"]) != after.uidvalidity:
+        deadline = time.monotonic() + seconds
+        while True:
+            info = client.select_folder(folder, readonly=True)
+            self.selected = None
+            if after is not None and _has_new(client, info, after):
                 return True
-            start = after.last_uid + 1
-            if any(uid >= start for uid in client.search(["UID", f"{start}:*"])):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            client.idle()
+            try:
+                responses = client.idle_check(
+                    timeout=left if after is None else min(left, RECHECK_SECONDS))
+            finally:
+                client.idle_done()
+            if responses:
                 return True
-        client.idle()
-        try:
-            responses = client.idle_check(timeout=seconds)
-        finally:
-            client.idle_done()
-        return bool(responses)
+            if after is None:
+                return False
+
+
+def _has_new(client: IMAPClient, info: dict, after: Cursor) -> bool:
+    """Whether the selected folder holds mail past ``after`` (or was recreated)."""
+    if int(info[b"UIDVALIDITY"]) != after.uidvalidity:
+        return True
+    start = after.last_uid + 1
+    # "n:*" always matches the highest UID, even when it is below n
+    return any(uid >= start for uid in client.search(["UID", f"{start}:*"]))
 
 
 def with_reconnect(mailbox: Mailbox, action: Callable[[], T], *, attempts: int = 4,
