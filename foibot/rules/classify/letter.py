@@ -27,7 +27,8 @@ from foibot.rules.classify.text import Sentence
 
 _TABLE_ROW = re.compile(
     r"^\s*(?:19|20)\d\d(?:[/-]\d\d(?:\d\d)?)?\*?:?\s*[-:]?[ \t]+(?:\S+[ \t]+){0,3}\xa3?\d", re.M)
-_YEAR_VALUE = re.compile(r"(?<![\w/-])(?:19|20)\d\d(?:/\d\d)? ?[-:] ?\xa3?\d[\d,.]*\b(?![/-]\w)")
+_YEAR_VALUE = re.compile(  # "2019: 42", not the range "2018-2021"
+    r"(?<![\w/-])(?:19|20)\d\d(?:/\d\d)? ?[-:] ?(?!(?:19|20)\d\d\b)\xa3?\d[\d,.]*\b(?![/-]\w)")
 _FILLER = r"(?:(?!(?:or|and|to|of|in|on|at|for|by|the|a|an|per|working|calendar)\b)[a-z-]+ )"
 _NOUNS = (r"officers?|staff|members|employees|incidents?|arrests?|crimes?|offences?|reports?|"
           r"cases?|vehicles?|complaints?|allegations?|dismissals?|people|persons?|individuals?|"
@@ -306,7 +307,9 @@ def decide(r: Reading, *, auto: list[str]) -> Decision:
     if r.has("fee") and not given and not _firmly_refused(r):
         return Decision("fee", 0.85, tuple(r.evidence("fee")))
     if r.has("clarification", "clarify_ask") and _asks_first(r, given, withheld):
-        return Decision("clarification", 0.85 if not (given or withheld) else 0.7,
+        # a question that also speaks of costs may be a cost refusal offering to narrow
+        return Decision("clarification", 0.85 if not (given or withheld) else
+                        0.65 if r.has("cost") and not r.has("clarify_hold") else 0.7,
                         tuple(r.evidence("clarification", "clarify_ask", "refused", "cost")))
     if r.has("receipt") and not decided:
         return Decision("acknowledgement", 0.85, tuple(auto + r.evidence("receipt")))
@@ -334,9 +337,13 @@ def _asks_first(r: Reading, given: list[str], withheld: bool) -> bool:
     if any("rather than refusing" in e or "explore with you" in e
            for e in r.evidence("clarification", "clarify_ask")):
         return True
-    if r.has("clarify_hold") and not given and not r.has("ncnd", "vexatious") \
+    offered = not (r.figures or r.answers or r.data_file)    # "we can provide ..." is an offer
+    if r.has("clarify_hold") and (not given or offered) and not r.has("ncnd", "vexatious") \
             and not any("refusal notice" in e for e in r.evidence("refused")):
         return True     # the clock is stopped for the answer: a question, not a decision
+    if not given and not r.has("refused", "s17", "ncnd", "vexatious", "held_all") \
+            and any(not e.split(": ", 1)[-1].startswith('"if') for e in r.evidence("clarify_ask")):
+        return True     # a direct question ("can you advise whether ..."), costs as its reason
     return not given and not withheld and not r.has("not_held")
 
 
@@ -376,6 +383,18 @@ def _answer(r: Reading, given: list[str], withheld: bool) -> Decision:
             return Decision("not_held", 0.7, tuple(denied + grounds))
         if partial_words:
             return Decision("partially_successful", 0.75, tuple(partial_words + grounds))
+        if r.has("held_part") and not not_held and not r.has("cost", "vexatious"):
+            # "some relevant information is held ... the rest is exempt" (but "held in part,
+            # and finding it would cost too much" refuses everything)
+            return Decision("partially_successful", 0.75,
+                            tuple(r.evidence("held_part") + grounds))
+        scoped = [a for a in r.acts if a.name in _WITHHOLDING]
+        if scoped and all(a.part for a in scoped) and not r.has("ncnd") \
+                and r.has("response_below", "held_all"):
+            # "please find our response below ... the information at Q2 is not held in a
+            # retrievable format": only some questions are withheld, the rest answered below
+            return Decision("partially_successful", 0.6,
+                            tuple(r.evidence("response_below", "held_all") + grounds))
         if r.any_of("refused", part=True) and not r.has("cost", "vexatious", "s17") \
                 and not r.any_of("refused", whole=True) and not r.any_of("ncnd", part=False):
             # "questions 2, 3 and 5 are exempt", and nothing else we can read: the other
@@ -389,6 +408,11 @@ def _answer(r: Reading, given: list[str], withheld: bool) -> Decision:
     if not_held:
         if partial_words:
             return Decision("partially_successful", 0.6, tuple(partial_words + denied))
+        if r.has("held_part") or (r.figure and r.any_of("not_held", part=True)):
+            # "held in part ... 1. 1,345 devices ... 2. No information held": a count beside
+            # a denial is something given
+            return Decision("partially_successful", 0.6,
+                            tuple(r.evidence("held_part") + [r.figure or ""] + denied))
         return Decision("not_held", 0.9, tuple(denied))
     if partial_words:
         return Decision("partially_successful", 0.6, tuple(partial_words))

@@ -119,7 +119,8 @@ HELD_ALL = words(
     r"\bconfirm(?:s|ed)? (?:that )?(?:the |all (?:of )?the )?(?:information|data) (?:that )?(?:you (?:have )?(?:requested|asked for|seek)|requested|sought|relevant to your request) (?:is|are) held\b",
     rf"\b{FORCE} (?:does |do )?holds? (?:the|all the|all of the) (?:information|data) (?:that )?(?:you (?:have )?(?:requested|asked for|seek)|requested)\b",
     r"\b(?:the )?(?:information|data) (?:you (?:have )?requested|requested) is held by\b",
-    r"\bconfirm (?:that )?(?:we|the force|[a-z&' -]{2,40}) (?:does )?holds? (?:the |this )?information\b",
+    # not "confirm or deny whether it holds the information"
+    r"\bconfirm (?:that )?(?:we|the force|(?:(?!or deny|nor deny|whether |if )[a-z&' -]){2,40}) (?:does )?holds? (?:the |this )?information\b",
     r"\b(?:does|do) hold (?:the|this|all the) information\b",
 )
 HELD_PART = words(
@@ -140,9 +141,19 @@ PARTIAL = words(
     r"\b(?:withhold|withholding|withheld) (?:some|part|parts) of the (?:requested )?information\b",
     r"\b(?:able|been able) to provide some of\b",
     r"\bdecision:? (?:partial(?:ly)?|part) (?:disclos|releas)",
+    r"\bs\.? ?12 plus information\b",     # a disclosure log's outcome: over the cost limit, some given
+    # "not all information requested is deemed suitable for disclosure"
+    r"\bnot all (?:of )?(?:the )?(?:information|data) (?:you have |you )?(?:requested |sought )?(?:is|can be|has been|will be|was) (?:deemed |considered )?(?:suitable|disclosed|released|provided|disclosable)\b",
+    r"\bsome of the (?:requested |relevant )?information (?:you (?:have )?requested )?(?:is|was) (?:not|exempt)\b",
+    r"\b(?:majority|remainder|rest) of the (?:requested |relevant )?information (?:is|has been|will be) (?:attached|provided|disclosed|released|enclosed)\b",
+    r"\b(?:response|information) (?:in relation to|for|to) the (?:remainder|rest) of the (?:requested )?information\b",
+    r"\bfor part of (?:question|your request|the request)\b",
+    r"\brefusal notice (?:to|for|in respect of|in relation to) (?:those|some|certain|the relevant|other) (?:aspects|parts|elements|questions) of (?:your|the|this) request\b",
+    r"\bthe (?:requested )?information that has not been (?:released|disclosed|provided)\b",
 )
 NOT_HELD = words(
-    r"\b(?:does|do|did) not (?:hold|record|retain|capture|collate|keep)\b",
+    # not "does not hold all the information in a format that allows it to be retrieved"
+    r"\b(?:does|do|did) not (?:hold|record|retain|capture|collate|keep)\b(?![^\x00.]{0,60}\b(?:format|retriev))",
     r"\b(?:is|are|was|were) not (?:held|recorded|retained|captured|collated)\b(?! (?:in (?:a|an|the) |statistically|centrally|in a format))",
     r"\bno (?:recorded |relevant |such |further )?(?:information|records?|data|documents?|documentation) (?:is |are |was |were )?(?:held|recorded|exists?|located|found)\b",
     r"\bno information held\b",
@@ -348,6 +359,8 @@ CLARIFY_ASK = words(
     r"\bdoes (?:this|your) request (?:solely |only )?relate to\b",
     r"\bif you (?:could|would|can) (?:please )?(?:clarify|specify|confirm|narrow|refine|provide (?:further|more|additional|some))\b",
     r"\bplease (?:provide|send) (?:us |me )?(?:with )?(?:further|more|additional) (?:details|information|clarification)\b",
+    r"\b(?:please )?(?:can|could|would) you (?:please )?(?:advise|let (?:us|me) know) (?:whether|which|what|if)\b",
+    r"\bplease (?:advise|let (?:us|me) know|confirm) (?:if|whether) you (?:wish|would like|want) (?:us|me) to (?:progress|proceed|continue)\b",
 )
 CLARIFICATION = words(
     r"\b(?:seek|require|request|need) (?:further |some )?clarification\b",
