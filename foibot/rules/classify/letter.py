@@ -27,6 +27,8 @@ from foibot.rules.classify.text import Sentence
 
 _TABLE_ROW = re.compile(
     r"^\s*(?:19|20)\d\d(?:[/-]\d\d(?:\d\d)?)?\*?:?\s*[-:]?[ \t]+(?:\S+[ \t]+){0,3}\xa3?\d", re.M)
+# a web table flattened to one cell a line ("213,083 |"): the figures of a disclosure log
+_CELL = re.compile(r"^[ \t]*\|?[ \t]*\xa3?\d[\d,.]*%?[ \t]*\|[ \t]*$", re.M)
 _YEAR_VALUE = re.compile(  # "2019: 42", not the range "2018-2021"
     r"(?<![\w/-])(?:19|20)\d\d(?:/\d\d)? ?[-:] ?(?!(?:19|20)\d\d\b)\xa3?\d[\d,.]*\b(?![/-]\w)")
 _FILLER = r"(?:(?!(?:or|and|to|of|in|on|at|for|by|the|a|an|per|working|calendar)\b)[a-z-]+ )"
@@ -239,6 +241,10 @@ def figures(texts: list[tuple[str, str]]) -> Figures:
         rows = len(_TABLE_ROW.findall(text))
         if rows >= 2:
             table = f"{label}: table of figures ({rows} rows)"
+            return Figures(table, table, None)
+        cells = len(_CELL.findall(text))
+        if cells >= 4:
+            table = f"{label}: table of figures ({cells} cells)"
             return Figures(table, table, None)
         counts: list[str] = []
         amounts: list[str] = []

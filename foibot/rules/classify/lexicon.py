@@ -230,6 +230,7 @@ REFUSAL = words(
     r"\b(?:is|are|be) (?:therefore )?exempt(?:ed)? (?:from disclosure |information )?(?:by virtue of|under|as|because|from)\b",
     r"\bexempt by virtue\b",
     r"\bexemptions? (?:applies|apply|is engaged|are engaged|has been applied|have been applied|has been engaged|to (?:this|your) request)\b",
+    r"\bexemptions? applicable to (?:the|this|your) (?:information|request)\b",
     r"\bthe following exemptions? (?:applies|apply|is|are)\b",
     r"\b(?:we|i) (?:are|am|will be|have) (?:therefore )?(?:withholding|refusing|declining)\b",
     r"\b(?:withhold|withholding|withheld)\b",
@@ -349,6 +350,7 @@ REVIEW = words(
     r"\b(?:ir|internal review) decision\b",
     r"\b(?:i|we) have (?:now )?reviewed (?:the|your) (?:original )?(?:request|response|decision|handling)\b",
     r"\bsatisfied that the (?:original|initial) (?:response|decision)\b",
+    r"\bhaving (?:now )?(?:carried out|conducted|completed|undertaken) (?:the|an|this|your) internal review\b",
 )
 CLARIFY_ASK = words(
     r"\b(?:please|kindly) (?:could you )?(?:clarify|specify|confirm (?:exactly |precisely )?(?:what|which|whether|the))\b",
