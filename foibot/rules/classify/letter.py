@@ -63,6 +63,7 @@ class Act:
     evidence: str
     part: bool = False      # said of one question or part, not the whole request
     whole: bool = False     # said of the whole request
+    firm: bool = True       # said as a fact, not in a conditional ("if there are delays")
 
 
 @dataclass
@@ -179,7 +180,7 @@ def read(sentences: list[Sentence], *, texts: list[tuple[str, str]],
             whole = bool(lx.WHOLE.search(sentence.text))
             part = bool(lx.PART.search(sentence.text)) and not whole
             acts[(index, order)] = Act(act, _quote(sentence.source, found.group(0)),
-                                       part=part, whole=whole)
+                                       part=part, whole=whole, firm=sentence.firm_at(at))
     reading.acts = [acts[key] for key in sorted(acts)]
     reading.answers = [a for a in (_answer_given(s) for s in sentences) if a]
     given = figures(texts)
@@ -307,7 +308,9 @@ def decide(r: Reading, *, auto: list[str]) -> Decision:
         return Decision("review_outcome", 0.9 if decided else 0.75, tuple(r.evidence("review")))
     if auto and r.has("receipt") and not (given or withheld):
         return Decision("acknowledgement", 0.95, tuple(auto + r.evidence("receipt")))
-    if r.has("extension") and not given and not r.has("not_held") and not _firmly_refused(r):
+    # "we will tell you if there are any delays", in a receipt, extends nothing
+    extending = any(a.name == "extension" and (a.firm or not r.has("receipt")) for a in r.acts)
+    if extending and not given and not r.has("not_held") and not _firmly_refused(r):
         return Decision("extension", 0.85 if not withheld else 0.65,
                         tuple(r.evidence("extension")))
     if r.has("fee") and not given and not _firmly_refused(r):

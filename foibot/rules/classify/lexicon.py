@@ -216,6 +216,7 @@ GOODWILL = words(
     r"\bgoodwill\b",
     r"\boutside (?:of )?the (?:act|foia|freedom of information act)\b",
     r"\bdiscretionary (?:disclosure|release)\b",
+    r"\bto be of (?:some )?(?:assistance|help)\b[^\x00]{0,40}\b(?:following|below|attached|provide|information)\b",
 )
 COVER_ONLY = words(
     r"\bplease (?:find|see) attached (?:the |our |my )?(?:[a-z' ]{0,60} )?(?:response|reply|letter|decision)\b",

@@ -39,7 +39,7 @@ class Sentence:
     def firm_at(self, start: int) -> bool:
         """Is the act found at ``start`` said firmly, not as a possibility? ("If the cost
         would exceed the limit we may refuse": both "exceed" and "refuse" are conditional.)"""
-        clause = re.split(r"[.;:]\s", self.text[max(0, start - 90):start])[-1]
+        clause = re.split(r"[.;:]\s", self.text[max(0, start - 160):start])[-1]
         return not CONDITIONAL.search(clause)
 
     def negated_at(self, start: int) -> bool:
