@@ -362,15 +362,15 @@ def _answer(r: Reading, given: list[str], withheld: bool) -> Decision:
     partial_words = r.evidence("partial")
     denied = r.evidence("not_held")
     if given:
-        if withheld or not_held or partial_words or r.has("other"):
-            explicit = bool(partial_words or r.any_of("refused", part=True)
+        if withheld or not_held or partial_words or r.has("other", "held_part"):
+            explicit = bool(partial_words or r.has("held_part") or r.any_of("refused", part=True)
                             or r.any_of("cost", part=True) or r.any_of("ncnd", part=True)
                             or r.any_of("not_held", part=True) or r.has("goodwill"))
-            weak_only = not (withheld or not_held or partial_words)   # only "any other info"
+            weak_only = not (withheld or not_held or partial_words or r.has("held_part"))
             confidence = 0.65 if weak_only else 0.9 if explicit else 0.75
             return Decision("partially_successful", confidence,
-                            tuple(given[:3] + partial_words + grounds + denied
-                                  + r.evidence("other")))
+                            tuple(given[:3] + partial_words + r.evidence("held_part") + grounds
+                                  + denied + r.evidence("other")))
         confidence = 0.9 if (r.has("held_all") or r.figures or r.data_file or r.answers
                              or len(given) > 1) else 0.75
         return Decision("successful", confidence, tuple(r.evidence("held_all") + given))

@@ -230,6 +230,10 @@ REFUSAL = words(
     r"\bnot obliged to (?:supply|provide|release|disclose|comply|confirm)\b(?![^.;]{0,40}\buntil\b)",
     r"\b(?:is|are|be) (?:therefore )?exempt(?:ed)? (?:from disclosure |information )?(?:by virtue of|under|as|because|from)\b",
     r"\bexempt by virtue\b",
+    r"\bexempt pursuant to\b",
+    r"\b(?:i|we) have (?:however |also )?exempted\b",
+    # s.21: pointed elsewhere rather than given
+    r"\b(?:is|are) (?:already )?(?:publicly available|reasonably accessible)\b",
     r"\bexemptions? (?:applies|apply|is engaged|are engaged|has been applied|have been applied|has been engaged|to (?:this|your) request)\b",
     r"\bexemptions? applicable to (?:the|this|your) (?:information|request)\b",
     r"\bthe following exemptions? (?:applies|apply|is|are)\b",
