@@ -144,13 +144,21 @@ def row_part(browser, reference: str) -> str:
 
 
 def wait_for_file(folder: Path, suffix: str, timeout: float = 15) -> Path:
+    """The finished download: Chromium may show the file under its name before its bytes are
+    written, so wait until nothing is still downloading and its size has settled."""
     deadline = time.monotonic() + timeout
+    last: tuple[Path, int] | None = None
     while time.monotonic() < deadline:
-        done = [p for p in folder.iterdir() if p.name.endswith(suffix)]
-        if done:
-            return done[0]
+        names = list(folder.iterdir())
+        done = [p for p in names if p.name.endswith(suffix)]
+        busy = any(p.name.endswith(".crdownload") for p in names)
+        if done and not busy:
+            size = done[0].stat().st_size
+            if size and last == (done[0], size):
+                return done[0]
+            last = (done[0], size)
         time.sleep(0.1)
-    raise AssertionError(f"no {suffix} download in {folder}: {list(folder.iterdir())}")
+    raise AssertionError(f"no finished {suffix} download in {folder}: {list(folder.iterdir())}")
 
 
 def test_a_journalists_morning(browser, served, built, downloads, smtp_server):
