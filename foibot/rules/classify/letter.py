@@ -350,10 +350,15 @@ def _asks_first(r: Reading, given: list[str], withheld: bool) -> bool:
     if r.has("clarify_hold") and (not given or offered) and not r.has("ncnd", "vexatious") \
             and not any("refusal notice" in e for e in r.evidence("refused")):
         return True     # the clock is stopped for the answer: a question, not a decision
-    if not given and not r.has("refused", "s17", "ncnd", "vexatious", "held_all") \
-            and any(not e.split(": ", 1)[-1].startswith('"if') for e in r.evidence("clarify_ask")):
+    direct = [e for e in r.evidence("clarify_ask") if not _quoted(e).startswith("if ")]
+    if direct and not given and not r.has("refused", "s17", "ncnd", "vexatious", "held_all"):
         return True     # a direct question ("can you advise whether ..."), costs as its reason
     return not given and not withheld and not r.has("not_held")
+
+
+def _quoted(evidence: str) -> str:
+    """The words an evidence line quotes (``text: "could you clarify"`` -> could you clarify)."""
+    return evidence.split(": ", 1)[-1].strip('"')
 
 
 def _answer(r: Reading, given: list[str], withheld: bool) -> Decision:
@@ -421,7 +426,8 @@ def _answer(r: Reading, given: list[str], withheld: bool) -> Decision:
             # "held in part ... 1. 1,345 devices ... 2. No information held": a count beside
             # a denial is something given
             return Decision("partially_successful", 0.6,
-                            tuple(r.evidence("held_part") + [r.figure or ""] + denied))
+                            tuple(r.evidence("held_part") + ([r.figure] if r.figure else [])
+                                  + denied))
         return Decision("not_held", 0.9, tuple(denied))
     if partial_words:
         return Decision("partially_successful", 0.6, tuple(partial_words))
