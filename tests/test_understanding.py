@@ -14,14 +14,15 @@ from tests.realcorpus import load, to_eml
 
 def test_development_part_floor() -> None:
     letters = load("dev")
-    assert len(letters) >= 100
+    assert len(letters) >= 270
     results = [(letter, classify(parse(to_eml(letter)))) for letter in letters]
     fine = sum(r.kind == x.kind for x, r in results) / len(results)
     coarse = sum(COARSE[r.kind] == COARSE[x.kind] for x, r in results) / len(results)
-    assert fine >= 0.85, f"fine kinds {fine:.1%}"
-    assert coarse >= 0.95, f"coarse question {coarse:.1%}"
+    # a little below today's 91.3% and 99.3%, so a rule change that costs a few letters fails
+    assert fine >= 0.89, f"fine kinds {fine:.1%}"
+    assert coarse >= 0.98, f"coarse question {coarse:.1%}"
     # the two misreadings that hurt: an answer taken for silence (it would be chased), and a
     # non-answer counted as responded; any such reading must at least be flagged for review
     dangerous = [x.id for x, r in results if not r.needs_review
                  and (COARSE[x.kind] == "answer") != (COARSE[r.kind] == "answer")]
-    assert len(dangerous) <= 2, dangerous
+    assert len(dangerous) <= 1, dangerous
