@@ -507,3 +507,33 @@ def test_fee_pause_never_brings_the_deadline_forward(
     due = response_deadline(regime, facts).due
     assert due is not None and unpaused is not None and due >= unpaused
     assert is_working_day(due, regime)
+
+
+def test_shipped_bank_holidays_are_what_the_holidays_package_says() -> None:
+    """foibot reads bank holidays from a table it ships (importing ``holidays`` costs 0.2 s a
+    command); the table must say exactly what the installed package says, every nation and
+    year. After upgrading ``holidays``: python -c 'from foibot.rules import bank_holidays as
+    b; b.write_table()'."""
+    from foibot.rules import bank_holidays
+
+    shipped = bank_holidays._shipped()
+    assert shipped, f"{bank_holidays.TABLE} is missing or unreadable"
+    built = bank_holidays.build()
+    assert shipped["days"] == built["days"], "bank_holidays.json is stale: rebuild it"
+    assert shipped["package_years"] == built["package_years"]
+    for nation in bank_holidays.NATIONS:
+        for year in (2005, 2026, 2100):
+            assert dict(bank_holidays.of(nation, year)) == \
+                dict(bank_holidays.from_package(nation, year)), (nation, year)
+
+
+def test_years_outside_the_shipped_table_ask_the_holidays_package() -> None:
+    from foibot.rules import bank_holidays
+
+    assert bank_holidays.FIRST > 1990
+    days = bank_holidays.of("ENG", 1990)
+    assert date(1990, 12, 25) in days and date(1990, 4, 13) in days   # Christmas, Good Friday
+    # Fri 21, Mon 24, (Christmas, Boxing Day), Thu 27, Fri 28, Mon 31: counted by hand
+    counted = add_working_days(date(1990, 12, 20), 5, "foia")
+    assert counted.due == date(1990, 12, 31)
+    assert "Wed 26 Dec 1990: Boxing Day" in counted.explanation

@@ -11,9 +11,9 @@ check it by hand: the rule, the day the count starts, and each weekday that was 
 - FOISA 2002 s.10 and s.73 (Police Scotland): 20 working days; only Scotland's bank holidays
   count, so Easter Monday is a working day.
 
-The module is pure: no I/O and no clock. Callers pass ``today`` in. Holiday tables come from the
-``holidays`` package and are built once per (regime, year), because a status view computes the
-deadlines of every request at once.
+The module is pure: no clock. Callers pass ``today`` in. Holiday tables come from the
+``holidays`` package (through the table :mod:`foibot.rules.bank_holidays` ships) and are built
+once per (regime, year), because a status view computes the deadlines of every request at once.
 
     >>> add_working_days(date(2026, 12, 1), 20, "foia").due
     datetime.date(2026, 12, 31)
@@ -32,6 +32,7 @@ from typing import Literal, get_args
 from dateutil.easter import easter
 
 from foibot.errors import UsageError
+from foibot.rules import bank_holidays
 from foibot.timeutil import london_date
 
 Regime = Literal["foia", "foisa"]
@@ -167,22 +168,13 @@ def _good_friday(year: int) -> date:
 
 
 def _uk(subdivision: str, year: int) -> Mapping[date, str]:
-    # imported on first use: loading every country's tables is most of foibot's start-up
-    import holidays
-
-    return holidays.country_holidays("GB", subdiv=subdivision, years=year)
+    return bank_holidays.of(subdivision, year)
 
 
 @cache
 def table_years() -> tuple[int, int]:
     """The years the installed ``holidays`` tables cover for the UK (1872 to 2100 today)."""
-    try:
-        import holidays
-
-        table = holidays.country_holidays("GB")
-        return int(getattr(table, "start_year", 1872)), int(getattr(table, "end_year", 2100))
-    except Exception:   # an unexpected holidays release: the range it has long covered
-        return 1872, 2100
+    return bank_holidays.years()
 
 
 class OutsideCalendar(UsageError):
