@@ -209,3 +209,21 @@ def test_state_files_are_never_world_writable(tmp_path):
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert not os.stat(path).st_mode & 0o002, path
+
+
+def test_checkpoint_follows_the_oldest_waiting_message(tmp_path):
+    """A poll stores the next batch before it files this one: recording this batch must
+    still move the checkpoint, or every batch re-reads the whole poll (quadratic)."""
+    mail = Store(tmp_path).mail
+    first = mail.store_batch([(None, b"Message-ID: <%d@x>\r\n\r\n." % i) for i in range(3)],
+                             now=NOW)
+    second = mail.store_batch([(None, b"Message-ID: <%d@y>\r\n\r\n." % i) for i in range(2)],
+                              now=NOW)
+    mail.record_interpretations([{"sha": m.sha256, "kind": "unknown"} for m in first.new])
+    waiting = mail.pending()
+    assert [m.sha256 for m in waiting] == [m.sha256 for m in second.new]
+    assert mail._checkpoint() == waiting[0].offset > 0
+    index = (tmp_path / "mail" / "index.jsonl").read_bytes()
+    assert index[waiting[0].offset:].startswith(b'{"t":"m","sha":"' + second.new[0].sha256.encode())
+    mail.record_interpretations([{"sha": second.new[1].sha256, "kind": "unknown"}])
+    assert [m.sha256 for m in Store(tmp_path).mail.pending()] == [second.new[0].sha256]

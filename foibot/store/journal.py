@@ -130,28 +130,38 @@ class Journal:
 
     def read_from(self, offset: int) -> tuple[int, list[Any]]:
         """The records from byte ``offset`` on (a checkpoint), and the offset after them."""
+        end, records, _ = self.read_from_with_offsets(offset)
+        return end, records
+
+    def read_from_with_offsets(self, offset: int) -> tuple[int, list[Any], list[int]]:
+        """Like :meth:`read_from`, with the byte offset at which each record starts."""
         try:
             with open(self.path, "rb") as fh:
                 fh.seek(offset)
                 data = fh.read()
         except FileNotFoundError:
-            return 0, []
+            return 0, [], []
         except OSError as exc:
             raise StateError(f"{self.path}: cannot read: {exc.strerror}") from None
         end = data.rfind(b"\n") + 1
-        lines = data[:end].splitlines()
+        lines, offsets = [], []
+        position = offset
+        for raw in data[:end].split(b"\n")[:-1]:
+            if raw.strip():
+                lines.append(raw)
+                offsets.append(position)
+            position += len(raw) + 1
         fast = self._decode_lines(lines)
         if fast is not None:
-            return offset + end, fast
+            return offset + end, fast, offsets
         records = []
         for raw in lines:
-            if raw.strip():
-                try:
-                    records.append(self._decode(raw))
-                except (ValueError, UnicodeDecodeError) as exc:
-                    raise StateError(f"{self.path}: a record after byte {offset} is corrupt "
-                                     f"({exc}); nothing was changed") from None
-        return offset + end, records
+            try:
+                records.append(self._decode(raw))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise StateError(f"{self.path}: a record after byte {offset} is corrupt "
+                                 f"({exc}); nothing was changed") from None
+        return offset + end, records, offsets
 
     # --- writing ---------------------------------------------------------------------------
     def append(self, records: Iterable[Record], *, sync: bool = True) -> int:

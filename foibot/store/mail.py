@@ -255,12 +255,12 @@ class MailStore:
 
     # --- interpretation ------------------------------------------------------------------
     def pending(self) -> list[StoredMessage]:
-        """Messages stored but not yet interpreted, oldest first."""
+        """Messages stored but not yet interpreted, oldest first, each with the offset of its
+        record in the index."""
         start = self._checkpoint()
-        _, records = Journal(self._index_path).read_from(start)
+        _, records, offsets = Journal(self._index_path).read_from_with_offsets(start)
         waiting: dict[str, StoredMessage] = {}
-        offset = start
-        for record in records:
+        for record, offset in zip(records, offsets):
             if record.get("t") == "m":
                 message = _message(record)
                 message.offset = offset
@@ -270,12 +270,17 @@ class MailStore:
         return list(waiting.values())
 
     def record_interpretations(self, records: list[dict[str, Any]]) -> None:
-        """Append how each message was interpreted, then move the checkpoint past every
-        message interpreted (so the next poll looks only at what came after)."""
+        """Append how each message was interpreted, then move the checkpoint up to the oldest
+        message still waiting (or the end), so the next look reads only what came after.
+
+        While a poll interprets one batch, the next is already stored: the checkpoint must
+        follow the oldest waiting message, or every batch would re-read the poll so far.
+        """
         with self._lock():
             Journal(self._index_path).append({"t": "i", **r} for r in records)
-            if not self.pending():
-                self._set_checkpoint(self._index_path.stat().st_size)
+            waiting = self.pending()
+            self._set_checkpoint(waiting[0].offset if waiting
+                                 else self._index_path.stat().st_size)
 
     # --- reading the whole index ---------------------------------------------------------
     def messages(self) -> list[StoredMessage]:
