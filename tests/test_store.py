@@ -28,6 +28,20 @@ def test_journal_appends_and_reads_incrementally(tmp_path):
     assert reader.read_new() == (False, [{"n": 3}])
 
 
+def test_journal_reads_in_chunks_of_whole_records(tmp_path):
+    path = tmp_path / "j.jsonl"
+    records = [{"n": i, "pad": "x" * (10 if i != 5 else 500)} for i in range(12)]
+    Journal(path).append(records)
+    reader, chunks = Journal(path), []
+    while True:
+        _, got = reader.read_new(limit=100)
+        if not got:
+            break
+        chunks.append(got)
+    assert [r for chunk in chunks for r in chunk] == records
+    assert len(chunks) >= 4           # the 500-byte record, over the limit, still comes back
+
+
 def test_a_torn_last_line_is_ignored_then_cut_by_the_next_append(tmp_path):
     path = tmp_path / "j.jsonl"
     Journal(path).append([{"n": 1}])
@@ -227,3 +241,22 @@ def test_checkpoint_follows_the_oldest_waiting_message(tmp_path):
     assert index[waiting[0].offset:].startswith(b'{"t":"m","sha":"' + second.new[0].sha256.encode())
     mail.record_interpretations([{"sha": second.new[1].sha256, "kind": "unknown"}])
     assert [m.sha256 for m in Store(tmp_path).mail.pending()] == [second.new[0].sha256]
+
+
+def test_a_brief_view_keeps_what_filing_needs_and_nothing_more(tmp_path):
+    store = Store(tmp_path)
+    forces = Registry.from_settings().group("default")[:1]
+    store.campaigns.create("c", forces=forces, group="default", template=None, variables={},
+                           now=NOW)
+    ref = store.campaigns.requests("c")[0].reference
+    data = {"message": "a" * 64, "kind": "bounce", "bounce_reason": "no such user",
+            "evidence": ["bounce: \"550 5.1.1\""], "subject": "Undeliverable", "from": "x@y"}
+    store.campaigns.append_one("c", ref, "reply", data, now=NOW)
+    brief = Store(tmp_path).campaigns.requests("c", brief=True)[0].events[-1].data
+    assert brief == {"message": "a" * 64, "kind": "bounce", "bounce_reason": "no such user"}
+    assert Store(tmp_path).campaigns.requests("c")[0].events[-1].data == data
+    # filing through a brief view leaves the full events whole
+    store.campaigns.transact("c", lambda view: [(ref, "reply", dict(data, message="b" * 64))],
+                             now=NOW, brief=True)
+    full = [e.data for e in store.campaigns.requests("c")[0].events if e.type == "reply"]
+    assert [d["subject"] for d in full] == ["Undeliverable", "Undeliverable"]

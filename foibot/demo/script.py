@@ -323,11 +323,11 @@ def _play_days(app: App, name: str, deliver: Callable[[bytes], None], say: Say,
                 arrivals += 1
         with pinned_now(morning + timedelta(minutes=15)):
             summary = inbox.poll(app, mailbox=mailbox) if arrivals else inbox.PollSummary()
-            for ref, _, data in summary.events:
-                if data.get("kind") == "clarification":
+            for ref, kind in summary.filed:
+                if kind == "clarification":
                     clarify(app, ref, CLARIFICATION_TEXT)
                     say(f"{day:%a %d %b}: {ref} asked for clarification; foibot sent it")
-                if data.get("kind") in ("successful", "partially_successful") and totals.get(ref):
+                if kind in ("successful", "partially_successful") and totals.get(ref):
                     app.campaigns.append_one(
                         _campaign_of(app, ref), ref, "answer",
                         {"values": {"investigated": totals[ref]}}, now=app.now())

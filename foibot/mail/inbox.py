@@ -53,7 +53,7 @@ class PollSummary:
     triage: int = 0
     bounce: int = 0
     unreadable: int = 0
-    events: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    filed: list[tuple[str, str]] = field(default_factory=list)   # (reference, kind) per reply
     warnings: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -128,8 +128,11 @@ def fetch(app: App, mailbox: Mailbox, reader: "Interpreter", summary: PollSummar
 
 
 # --- interpreting -----------------------------------------------------------------------------
-def all_requests(app: App) -> list[Request]:
-    return [r for name in app.campaigns.names() for r in app.campaigns.requests(name)]
+def all_requests(app: App, *, brief: bool = False) -> list[Request]:
+    """Every request of every campaign (``brief``: replies without their evidence, enough to
+    match and file; see :meth:`foibot.store.campaigns.CampaignStore.view`)."""
+    return [r for name in app.campaigns.names()
+            for r in app.campaigns.requests(name, brief=brief)]
 
 
 def match_index(app: App, requests: list[Request]) -> MatchIndex:
@@ -252,7 +255,7 @@ class Interpreter:
 
     def index(self) -> MatchIndex:
         if self._index is None:
-            requests = all_requests(self.app)
+            requests = all_requests(self.app, brief=True)
             self._by_ref = {r.reference: r for r in requests}
             self._index = match_index(self.app, requests)
         return self._index
@@ -334,7 +337,7 @@ class Interpreter:
             return record, None
         data = reply_event(message, found_read, result, found)
         self.summary.matched += 1
-        self.summary.events.append((request.reference, "reply", data))
+        self.summary.filed.append((request.reference, result.kind))
         self.index().learn(request.reference, result.force_reference)
         return record, (request, data)
 
@@ -354,7 +357,7 @@ def file_replies(app: App, campaign: str, entries: list[tuple[str, dict[str, Any
             filed.add((reference, data["message"]))
             added.append((reference, "reply", data))
         return added
-    return len(app.campaigns.transact(campaign, decide, now=app.now()))
+    return len(app.campaigns.transact(campaign, decide, now=app.now(), brief=True))
 
 
 # --- attachments ------------------------------------------------------------------------------
@@ -389,7 +392,7 @@ def settle_uncertain(app: App, mailbox: Mailbox) -> int:
     settled = 0
     for name in app.campaigns.names():
         waiting = []
-        for req in app.campaigns.requests(name):
+        for req in app.campaigns.requests(name, brief=True):
             for key in letter_keys(req):
                 st = letter_state(req, key)
                 if effective(st) == "uncertain" and st.message_id:
@@ -416,7 +419,7 @@ def save_sent(app: App, mailbox: Mailbox) -> int:
     saved = 0
     for name in app.campaigns.names():
         entries = []
-        for req in app.campaigns.requests(name):
+        for req in app.campaigns.requests(name, brief=True):
             done = {e.data.get("message_id") for e in req.events if e.type == "saved"}
             intents = {e.data.get("message_id"): e.data for e in req.events
                        if e.type == "sending"}

@@ -135,7 +135,7 @@ def _learn(app: App, request: Request, reply: Event, kind: str) -> None:
 def filed_messages(app: App) -> dict[str, str]:
     """SHA-256 of every message filed as a reply -> the request it is filed under."""
     found = {}
-    for request in all_requests(app):
+    for request in all_requests(app, brief=True):
         for event in request.events:
             if event.type == "reply" and event.data.get("message"):
                 found[event.data["message"]] = request.reference

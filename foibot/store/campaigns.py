@@ -38,9 +38,27 @@ Entry = tuple[str, str, dict[str, Any]]
 Lock = Callable[[], AbstractContextManager[None]]
 
 
+BRIEF_REPLY_KEYS = ("message", "message_id", "kind", "needs_review", "bounce_reason",
+                    "failed_recipient", "force_reference")
+"""What a *brief* view keeps of a reply event's data: what filing and the letter rules read.
+A poll of 50,000 messages files 50,000 replies; holding each one's evidence, subject and
+sender in memory for the whole poll would cost hundreds of megabytes."""
+
+READ_CHUNK = 8 << 20
+"""Journals are decoded this many bytes at a time, so that a brief view of a big campaign
+never holds every event in full at once."""
+
+
 def _event(doc: dict[str, Any]) -> Event:
     return Event(doc["seq"], doc["request"], doc["type"], from_iso(doc["at"]),
                  doc.get("data") or {})
+
+
+def _brief_event(doc: dict[str, Any]) -> Event:
+    data = doc.get("data") or {}
+    if doc["type"] == "reply":
+        data = {k: data[k] for k in BRIEF_REPLY_KEYS if k in data}
+    return Event(doc["seq"], doc["request"], doc["type"], from_iso(doc["at"]), data)
 
 
 @dataclass
@@ -71,6 +89,7 @@ class _Cached:
     meta_stamp: tuple[int, int, int]
     view: CampaignView
     journal: Journal
+    brief: bool = False
 
 
 class CampaignStore:
@@ -79,7 +98,7 @@ class CampaignStore:
     def __init__(self, root: Path, lock: Lock) -> None:
         self.root = root / "campaigns"
         self._lock = lock
-        self._cache: dict[str, _Cached] = {}
+        self._cache: dict[tuple[str, bool], _Cached] = {}
 
     # --- where things are ----------------------------------------------------------------
     def folder(self, name: str) -> Path:
@@ -140,8 +159,13 @@ class CampaignStore:
         return campaign, requests
 
     # --- reading -------------------------------------------------------------------------
-    def view(self, name: str) -> CampaignView:
-        """The campaign as it is now (events appended by other processes included)."""
+    def view(self, name: str, *, brief: bool = False) -> CampaignView:
+        """The campaign as it is now (events appended by other processes included).
+
+        ``brief``: reply events keep only :data:`BRIEF_REPLY_KEYS` of their data. For the
+        poll, which files and matches but never shows a reply; never for a view that derives
+        a status or shows evidence.
+        """
         self._require(name)
         meta = self._meta_path(name)
         try:
@@ -149,10 +173,11 @@ class CampaignStore:
         except OSError as exc:
             raise StateError(f"{meta}: cannot read: {exc.strerror}") from None
         stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        cached = self._cache.get(name)
+        cached = self._cache.get((name, brief))
         if cached is None or cached.meta_stamp != stamp:
-            cached = _Cached(stamp, self._load_meta(name), Journal(self._journal_path(name)))
-            self._cache[name] = cached
+            cached = _Cached(stamp, self._load_meta(name), Journal(self._journal_path(name)),
+                             brief)
+            self._cache[(name, brief)] = cached
         self._catch_up(cached)
         return cached.view
 
@@ -168,15 +193,21 @@ class CampaignStore:
         return CampaignView(name, campaign, by_ref)
 
     def _catch_up(self, cached: _Cached) -> None:
-        reset, docs = cached.journal.read_new()
         view = cached.view
-        if reset:
-            view.events, view.last_seq = {}, 0
-        with self._decoding(cached.journal.path):
-            for doc in docs:
-                event = _event(doc)
-                view.events.setdefault(event.request, []).append(event)
-                view.last_seq = max(view.last_seq, event.seq)
+        make = _brief_event if cached.brief else _event
+        first = True
+        while True:
+            reset, docs = cached.journal.read_new(limit=READ_CHUNK)
+            if reset and first:
+                view.events, view.last_seq = {}, 0
+            first = False
+            if not docs:
+                return
+            with self._decoding(cached.journal.path):
+                for doc in docs:
+                    event = make(doc)
+                    view.events.setdefault(event.request, []).append(event)
+                    view.last_seq = max(view.last_seq, event.seq)
 
     @contextmanager
     def _decoding(self, path: Path) -> Iterator[None]:
@@ -190,9 +221,10 @@ class CampaignStore:
     def get(self, name: str) -> Campaign:
         return self.view(name).campaign
 
-    def requests(self, name: str) -> list[Request]:
-        """Every request of the campaign, each with its events in order."""
-        return self.view(name).requests()
+    def requests(self, name: str, *, brief: bool = False) -> list[Request]:
+        """Every request of the campaign, each with its events in order (``brief``: see
+        :meth:`view`)."""
+        return self.view(name, brief=brief).requests()
 
     def all_references(self) -> set[str]:
         refs: set[str] = set()
@@ -201,7 +233,7 @@ class CampaignStore:
         return refs
 
     def _references(self, name: str) -> list[str]:
-        cached = self._cache.get(name)
+        cached = self._cache.get((name, False)) or self._cache.get((name, True))
         if cached is not None:
             return cached.view.references()
         path = self._meta_path(name)
@@ -223,14 +255,14 @@ class CampaignStore:
 
     # --- writing -------------------------------------------------------------------------
     def transact(self, name: str, decide: Callable[[CampaignView], Iterable[Entry]], *,
-                 now: datetime) -> list[Event]:
+                 now: datetime, brief: bool = False) -> list[Event]:
         """Append the events ``decide`` returns, deciding on the state read under the lock.
 
         This is how "at most once" is kept across processes: the check ("no chaser for step 1
         yet") and the write ("chaser 1 is being sent") happen in one locked transaction.
         """
         with self._lock():
-            view = self.view(name)
+            view = self.view(name, brief=brief)
             seq = view.last_seq
             added = []
             for reference, type_, data in decide(view):
@@ -240,7 +272,7 @@ class CampaignStore:
                 added.append(Event(seq, reference, type_, now, data))
             if added:
                 Journal(self._journal_path(name)).append(e.to_doc() for e in added)
-                self._catch_up(self._cache[name])
+                self._catch_up(self._cache[(name, brief)])
         return added
 
     def append(self, name: str, entries: Iterable[Entry], *, now: datetime) -> list[Event]:

@@ -44,14 +44,15 @@ class Journal:
         self._lines = 0
 
     # --- reading ---------------------------------------------------------------------------
-    def read_new(self) -> tuple[bool, list[Any]]:
+    def read_new(self, *, limit: int | None = None) -> tuple[bool, list[Any]]:
         """``(reset, records)``: the complete records appended since the last call.
 
         ``reset`` is True when the file is not the one read before (replaced by a compaction
         or a migration, or removed): the records then start from the beginning and the caller
-        drops what it had.
+        drops what it had. With ``limit``, about that many bytes of records at most (at least
+        one record): call again until none come back.
         """
-        reset, data = self.read_new_bytes()
+        reset, data = self.read_new_bytes(limit=limit)
         lines = data.splitlines()
         first = self._lines
         self._lines += len(lines)
@@ -84,7 +85,7 @@ class Journal:
             return None
         return records
 
-    def read_new_bytes(self) -> tuple[bool, bytes]:
+    def read_new_bytes(self, *, limit: int | None = None) -> tuple[bool, bytes]:
         """Like :meth:`read_new`, but the complete new lines as bytes, for a caller that
         scans them faster than it could decode each (the mail index's keys)."""
         try:
@@ -106,7 +107,10 @@ class Journal:
             if st.st_size == self._offset:
                 return reset, b""
             os.lseek(fd, self._offset, os.SEEK_SET)
-            data = _read_all(fd, st.st_size - self._offset)
+            left = st.st_size - self._offset
+            data = _read_all(fd, min(left, limit) if limit else left)
+            while limit and len(data) < left and b"\n" not in data:
+                data += _read_all(fd, min(left - len(data), limit))  # a record over the limit
         finally:
             os.close(fd)
         end = data.rfind(b"\n") + 1          # a torn last line waits (or is cut off)
