@@ -260,3 +260,103 @@ def test_a_brief_view_keeps_what_filing_needs_and_nothing_more(tmp_path):
                              now=NOW, brief=True)
     full = [e.data for e in store.campaigns.requests("c")[0].events if e.type == "reply"]
     assert [d["subject"] for d in full] == ["Undeliverable", "Undeliverable"]
+
+
+def _campaign(tmp_path, forces):
+    store = Store(tmp_path)
+    store.campaigns.create("c", forces=Registry.from_settings().group("default")[:forces],
+                           group="default", template=None, variables={}, now=NOW)
+    return store, [r.reference for r in store.campaigns.requests("c")]
+
+
+def _brief_state(store, name):
+    view = store.campaigns.view(name, brief=True)
+    return ({ref: [e.seq for e in evs] for ref, evs in view.events.items()}, view.last_seq,
+            view.brief.filed, view.brief.force_refs)
+
+
+def _replies(store, name, refs, start, count, *, bounce_every=0):
+    store.campaigns.append(name, [
+        (refs[i % len(refs)], "reply", {
+            "message": f"{i:064x}", "kind": "bounce" if bounce_every and i % bounce_every == 0
+            else "successful", "force_reference": f"FOI {i}/26" if i % 3 == 0 else None,
+            "evidence": ["disclosed: \"x\""] * 4, "subject": "RE: request " * 5})
+        for i in range(start, start + count)], now=NOW)
+
+
+def test_a_brief_view_folds_replies_and_keeps_bounces(tmp_path):
+    store, refs = _campaign(tmp_path, 2)
+    _replies(store, "c", refs, 0, 6, bounce_every=4)
+    view = Store(tmp_path).campaigns.view("c", brief=True)
+    replies = [e for evs in view.events.values() for e in evs if e.type == "reply"]
+    assert [e.data["message"] for e in replies] == [f"{0:064x}", f"{4:064x}"]   # bounces
+    assert view.brief.filed == {refs[0]: {f"{i:064x}" for i in (0, 2, 4)},
+                                refs[1]: {f"{i:064x}" for i in (1, 3, 5)}}
+    assert view.brief.force_refs == {"FOI 0/26": refs[0], "FOI 3/26": refs[1]}
+    assert view.last_seq == 8
+    full = Store(tmp_path).campaigns.requests("c")
+    assert sum(e.type == "reply" for r in full for e in r.events) == 6
+
+
+def test_a_brief_snapshot_gives_the_view_the_journal_gives(tmp_path, monkeypatch):
+    from foibot.store import brief
+
+    monkeypatch.setattr(brief, "SNAPSHOT_EVERY", 2000)
+    store, refs = _campaign(tmp_path, 3)
+    _replies(store, "c", refs, 0, 40, bounce_every=7)
+    snapshot = tmp_path / "campaigns" / "c" / "brief.cache"
+    first = _brief_state(Store(tmp_path), "c")
+    assert snapshot.exists()
+    _replies(store, "c", refs, 40, 5)             # a tail past the snapshot
+    folded = []
+    fold = brief.fold
+    monkeypatch.setattr(brief, "fold", lambda doc, b: folded.append(doc) or fold(doc, b))
+    resumed = _brief_state(Store(tmp_path), "c")
+    assert len(folded) == 5                       # only the tail was read
+    monkeypatch.setattr(brief, "fold", fold)
+    snapshot.unlink()
+    rebuilt = _brief_state(Store(tmp_path), "c")
+    assert resumed == rebuilt and resumed != first
+    assert len(rebuilt[2][refs[0]]) == 15 and rebuilt[1] == 3 + 45
+
+
+def test_a_brief_snapshot_of_another_journal_is_ignored(tmp_path, monkeypatch):
+    from foibot.store import brief
+
+    monkeypatch.setattr(brief, "SNAPSHOT_EVERY", 1)
+    store, refs = _campaign(tmp_path, 2)
+    journal = tmp_path / "campaigns" / "c" / "events.jsonl"
+    before = journal.read_bytes()
+    _replies(store, "c", refs, 0, 10)
+    _brief_state(Store(tmp_path), "c")            # writes a snapshot of 10 replies
+    # a backup copied over the journal in place: same file, other content, longer
+    with open(journal, "r+b") as fh:
+        fh.truncate(0)
+        fh.write(before)
+    _replies(Store(tmp_path), "c", refs, 100, 12)
+    after = _brief_state(Store(tmp_path), "c")
+    assert sorted(after[2][refs[0]]) == sorted(f"{i:064x}" for i in range(100, 112, 2))
+    (tmp_path / "campaigns" / "c" / "brief.cache").write_text("{not json")
+    assert _brief_state(Store(tmp_path), "c") == after
+
+
+def test_a_poll_leaves_the_brief_snapshot_up_to_date(tmp_path, monkeypatch):
+    """Filing batch by batch never rewrites the snapshot (that would cost the snapshot's
+    size per batch); the poll's end does, once, so the next poll reads no journal."""
+    from foibot.store import brief
+
+    monkeypatch.setattr(brief, "SNAPSHOT_EVERY", 1000)
+    store, refs = _campaign(tmp_path, 2)
+    snapshot = tmp_path / "campaigns" / "c" / "brief.cache"
+    store.campaigns.view("c", brief=True)
+    for i in range(8):                            # small batches, as a poll files them
+        store.campaigns.transact("c", lambda view, i=i: [
+            (refs[i % 2], "reply", {"message": f"{i:064x}", "kind": "successful",
+                                    "evidence": ["x" * 200]})], now=NOW, brief=True)
+    assert not snapshot.exists()
+    store.campaigns.save_snapshots()
+    folded = []
+    fold = brief.fold
+    monkeypatch.setattr(brief, "fold", lambda doc, b: folded.append(doc) or fold(doc, b))
+    view = Store(tmp_path).campaigns.view("c", brief=True)
+    assert folded == [] and len(view.brief.filed[refs[0]]) == 4

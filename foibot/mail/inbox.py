@@ -13,9 +13,7 @@ Filing is idempotent: a reply event names its message, and a message is never fi
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
-import multiprocessing
 import os
 import re
 import threading
@@ -37,7 +35,9 @@ from foibot.rules.status import is_open
 from foibot.store import Cursor, Source, StoredMessage, atomic_write_bytes
 from foibot.timeutil import iso_utc
 
-if TYPE_CHECKING:   # the classifier is imported when mail is first read
+if TYPE_CHECKING:   # the classifier is imported when mail is first read, the pool when used
+    import concurrent.futures
+
     from foibot.rules import classify as classify_mod
 
 Progress = Callable[[int, int], None]
@@ -83,6 +83,7 @@ def poll(app: App, *, progress: Progress | None = None,
         fetch(app, mailbox, reader, summary, progress=progress)
     settle_uncertain(app, mailbox)
     save_sent(app, mailbox)
+    app.campaigns.save_snapshots()
     return summary
 
 
@@ -128,14 +129,12 @@ def fetch(app: App, mailbox: Mailbox, reader: "Interpreter", summary: PollSummar
 
 
 # --- interpreting -----------------------------------------------------------------------------
-def all_requests(app: App, *, brief: bool = False) -> list[Request]:
-    """Every request of every campaign (``brief``: replies without their evidence, enough to
-    match and file; see :meth:`foibot.store.campaigns.CampaignStore.view`)."""
-    return [r for name in app.campaigns.names()
-            for r in app.campaigns.requests(name, brief=brief)]
+def all_requests(app: App) -> list[Request]:
+    return [r for name in app.campaigns.names() for r in app.campaigns.requests(name)]
 
 
-def match_index(app: App, requests: list[Request]) -> MatchIndex:
+def match_index(app: App, requests: list[Request],
+                force_refs: Iterable[tuple[str, str]] = ()) -> MatchIndex:
     by_domain: dict[str, list[str]] = {}
     for force in app.registry.forces.values():
         if force.domain:
@@ -150,6 +149,7 @@ def match_index(app: App, requests: list[Request]) -> MatchIndex:
         requests, open_refs={r.reference for r in requests if is_open(r)},
         reply_to=app.config.sender.reply_to if app.config.has("sender") else None,
         forces_by_domain=by_domain, learned=app.store.mail.learned_senders(),
+        force_refs=force_refs,
     )
 
 
@@ -236,9 +236,14 @@ class Interpreter:
         self._by_ref: dict[str, Request] = {}
         self._examples: dict[str, list[classify_mod.Example]] = {}
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
-        from foibot.rules import classify   # loaded once here, not in every forked reader
 
-        self._classify = classify
+    @property
+    def _classify(self) -> Any:
+        """The classifier, loaded when the first message is read (a poll with nothing new
+        never pays for it), and before the pool forks (not once in every reader)."""
+        from foibot.rules import classify
+
+        return classify
 
     def __enter__(self) -> Interpreter:
         return self
@@ -255,20 +260,28 @@ class Interpreter:
 
     def index(self) -> MatchIndex:
         if self._index is None:
-            requests = all_requests(self.app, brief=True)
+            views = [self.app.campaigns.view(name, brief=True)
+                     for name in self.app.campaigns.names()]
+            requests = [r for view in views for r in view.requests()]
             self._by_ref = {r.reference: r for r in requests}
-            self._index = match_index(self.app, requests)
+            self._index = match_index(self.app, requests, [
+                (reference, theirs) for view in views if view.brief
+                for theirs, reference in view.brief.force_refs.items()])
         return self._index
 
     def start(self, messages: list[StoredMessage], raws: dict[str, bytes]
               ) -> Callable[[], None]:
         """Begin reading a batch (in the pool if it is large); returns what files it."""
         items = [(m.sha256, raws.get(m.sha256) or self.app.store.mail.raw(m)) for m in messages]
+        self._classify  # noqa: B018 - loaded here, before a pool forks
         # fork is safe only with no other thread running (the service has its scheduler's);
         # the pool's own manager thread starts after its workers were forked, all at once
         if len(items) >= self.POOL_FROM and (os.cpu_count() or 1) > 1 \
                 and (self._pool is not None or threading.active_count() == 1):
             if self._pool is None:
+                import concurrent.futures
+                import multiprocessing
+
                 self._pool = concurrent.futures.ProcessPoolExecutor(
                     max_workers=os.cpu_count(), mp_context=multiprocessing.get_context("fork"))
             size = max(1, len(items) // (2 * (os.cpu_count() or 1)))
@@ -348,11 +361,8 @@ def file_replies(app: App, campaign: str, entries: list[tuple[str, dict[str, Any
         added = []
         filed: set[tuple[str, str]] = set()
         for reference, data in entries:
-            if (reference, data["message"]) in filed:
-                continue
-            events = view.events.get(reference, ())
-            if any(e.type == "reply" and e.data.get("message") == data["message"]
-                   for e in events):
+            if (reference, data["message"]) in filed or view.brief.is_filed(reference,
+                                                                             data["message"]):
                 continue
             filed.add((reference, data["message"]))
             added.append((reference, "reply", data))

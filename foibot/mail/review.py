@@ -135,10 +135,10 @@ def _learn(app: App, request: Request, reply: Event, kind: str) -> None:
 def filed_messages(app: App) -> dict[str, str]:
     """SHA-256 of every message filed as a reply -> the request it is filed under."""
     found = {}
-    for request in all_requests(app, brief=True):
-        for event in request.events:
-            if event.type == "reply" and event.data.get("message"):
-                found[event.data["message"]] = request.reference
+    for name in app.campaigns.names():
+        brief = app.campaigns.view(name, brief=True).brief
+        for reference, messages in (brief.filed if brief else {}).items():
+            found.update(dict.fromkeys(messages, reference))
     return found
 
 

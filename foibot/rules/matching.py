@@ -63,7 +63,10 @@ class MatchIndex:
         reply_to: str | None,
         forces_by_domain: dict[str, list[str]],
         learned: dict[str, str] | None = None,
+        force_refs: Iterable[tuple[str, str]] = (),
     ) -> "MatchIndex":
+        """``force_refs``: (reference, the force's reference) pairs learned from replies that
+        the requests' events no longer carry (a brief view folds replies)."""
         by_ref = {r.reference: r for r in requests}
         index = cls(by_ref, open_refs, learned=dict(learned or {}),
                     force_domains=forces_by_domain)
@@ -76,6 +79,9 @@ class MatchIndex:
                     ref = event.data.get("reference")
                 if ref:
                     index.force_refs[_norm_force_ref(ref)] = req.reference
+        for reference, ref in force_refs:
+            if reference in by_ref:
+                index.force_refs[_norm_force_ref(ref)] = reference
         if reply_to:
             local, _, domain = reply_to.partition("@")
             pattern = re.escape(local).replace(re.escape("{ref}"), r"(?P<ref>[0-9a-zA-Z-]+)")

@@ -2,8 +2,8 @@
 
 Layout (state schema 2)::
 
-    campaigns/<name>/   a campaign: campaign.json, events.jsonl, letters-*.pack
-    mail/               received mail: pack-*.pack, index.jsonl, state.json
+    campaigns/<name>/   a campaign: campaign.json, events.jsonl, letters-*.pack, brief.cache
+    mail/               received mail: pack-*.pack, index.jsonl, state.json, keys.cache
     service/            the service: state.json (jobs, instance, queue), notified.jsonl
     review/             examples.jsonl: replies a person labelled, to learn each force's style
     drafts/<name>/      letters written for the user to read, edit and send (.eml)
@@ -13,10 +13,12 @@ Layout (state schema 2)::
 
 Why this shape: whatever grows with time is an append-only journal or pack, so recording one
 more event or message costs the same at any size; whatever is small and mutable is a TinyDB
-file rewritten atomically. A crash at any moment leaves every file readable (see journal.py and
-files.py), and the lock lets the service, the web view and the command line share one state
-dir. The rest of foibot asks the store for its repositories (:attr:`Store.campaigns`,
-:attr:`Store.mail`, :attr:`Store.service`) and never builds a path into the state dir.
+file rewritten atomically; a ``.cache`` is a copy of a journal's gist that is checked against
+the journal and rebuilt from it when it does not match. A crash at any moment leaves every file
+readable (see journal.py and files.py), and the lock lets the service, the web view and the
+command line share one state dir. The rest of foibot asks the store for its repositories
+(:attr:`Store.campaigns`, :attr:`Store.mail`, :attr:`Store.service`) and never builds a path
+into the state dir.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@
                                      once, when the campaign is made)
     campaigns/<name>/events.jsonl    every request's events, append-only (see journal.py)
     campaigns/<name>/letter-*.pack   every letter's exact bytes, written before it is sent
+    campaigns/<name>/brief.cache     a snapshot of the brief view the poll reads (brief.py)
 
 Recording an event appends one line; it costs the same at 44 requests and at 5,000. Reading
 catches up incrementally: a process that holds a :class:`CampaignStore` reads only the events
@@ -28,6 +29,8 @@ from foibot.errors import StateError, UsageError
 from foibot.model import NAME_RE, Campaign, Event, Request, new_reference
 from foibot.registry import Force
 from foibot.store.files import tinydb
+from foibot.store import brief as brief_mod
+from foibot.store.brief import Brief
 from foibot.store.journal import Journal
 from foibot.store.pack import Location, Packs
 from foibot.timeutil import from_iso
@@ -38,27 +41,14 @@ Entry = tuple[str, str, dict[str, Any]]
 Lock = Callable[[], AbstractContextManager[None]]
 
 
-BRIEF_REPLY_KEYS = ("message", "message_id", "kind", "needs_review", "bounce_reason",
-                    "failed_recipient", "force_reference")
-"""What a *brief* view keeps of a reply event's data: what filing and the letter rules read.
-A poll of 50,000 messages files 50,000 replies; holding each one's evidence, subject and
-sender in memory for the whole poll would cost hundreds of megabytes."""
-
 READ_CHUNK = 8 << 20
 """Journals are decoded this many bytes at a time, so that a brief view of a big campaign
-never holds every event in full at once."""
+never holds every reply in full at once."""
 
 
 def _event(doc: dict[str, Any]) -> Event:
     return Event(doc["seq"], doc["request"], doc["type"], from_iso(doc["at"]),
                  doc.get("data") or {})
-
-
-def _brief_event(doc: dict[str, Any]) -> Event:
-    data = doc.get("data") or {}
-    if doc["type"] == "reply":
-        data = {k: data[k] for k in BRIEF_REPLY_KEYS if k in data}
-    return Event(doc["seq"], doc["request"], doc["type"], from_iso(doc["at"]), data)
 
 
 @dataclass
@@ -70,6 +60,7 @@ class CampaignView:
     docs: dict[str, dict[str, Any]]                 # reference -> request document, in order
     events: dict[str, list[Event]] = field(default_factory=dict)
     last_seq: int = 0
+    brief: Brief | None = None      # a brief view's folded replies (see brief.py)
 
     def references(self) -> list[str]:
         return list(self.docs)
@@ -90,6 +81,7 @@ class _Cached:
     view: CampaignView
     journal: Journal
     brief: bool = False
+    snapshot_at: int = 0          # the journal offset of the last brief snapshot
 
 
 class CampaignStore:
@@ -109,6 +101,9 @@ class CampaignStore:
 
     def _journal_path(self, name: str) -> Path:
         return self.folder(name) / "events.jsonl"
+
+    def _snapshot_path(self, name: str) -> Path:
+        return self.folder(name) / "brief.cache"
 
     def _packs(self, name: str) -> Packs:
         return Packs(self.folder(name), prefix="letters")
@@ -162,9 +157,8 @@ class CampaignStore:
     def view(self, name: str, *, brief: bool = False) -> CampaignView:
         """The campaign as it is now (events appended by other processes included).
 
-        ``brief``: reply events keep only :data:`BRIEF_REPLY_KEYS` of their data. For the
-        poll, which files and matches but never shows a reply; never for a view that derives
-        a status or shows evidence.
+        ``brief``: replies are folded (see :mod:`foibot.store.brief`): for the poll, which
+        matches and files but never shows a reply; never for a status or a timeline.
         """
         self._require(name)
         meta = self._meta_path(name)
@@ -177,9 +171,44 @@ class CampaignStore:
         if cached is None or cached.meta_stamp != stamp:
             cached = _Cached(stamp, self._load_meta(name), Journal(self._journal_path(name)),
                              brief)
+            if brief:
+                self._resume_brief(name, cached)
             self._cache[(name, brief)] = cached
+        start = cached.journal.offset
         self._catch_up(cached)
+        if brief and cached.journal.offset - start >= brief_mod.SNAPSHOT_EVERY:
+            self._save_brief(name, cached)      # a long read: spare the next process it
         return cached.view
+
+    def save_snapshots(self) -> None:
+        """Bring the brief snapshots of the campaigns read here up to date, where they lag
+        by more than :data:`~foibot.store.brief.SNAPSHOT_EVERY` (the poll calls this once,
+        at its end, rather than after each batch it files)."""
+        for (name, brief), cached in self._cache.items():
+            if brief and cached.journal.offset - cached.snapshot_at >= brief_mod.SNAPSHOT_EVERY:
+                self._save_brief(name, cached)
+
+    def _resume_brief(self, name: str, cached: _Cached) -> None:
+        view = cached.view
+        view.brief = Brief()
+        found = brief_mod.load(self._snapshot_path(name), self._journal_path(name))
+        if found is None:
+            return
+        for event in found.events:
+            view.events.setdefault(event.request, []).append(event)
+        view.last_seq, view.brief = found.last_seq, found.brief
+        cached.journal.resume(found.offset, identity=found.identity)
+        cached.snapshot_at = found.offset
+
+    def _save_brief(self, name: str, cached: _Cached) -> None:
+        view = cached.view
+        identity = cached.journal.identity
+        if identity is None or view.brief is None:
+            return
+        events = sorted((e for evs in view.events.values() for e in evs), key=lambda e: e.seq)
+        brief_mod.save(self._snapshot_path(name), self._journal_path(name), brief_mod.Snapshot(
+            identity, cached.journal.offset, view.last_seq, events, view.brief))
+        cached.snapshot_at = cached.journal.offset
 
     def _load_meta(self, name: str) -> CampaignView:
         path = self._meta_path(name)
@@ -194,20 +223,23 @@ class CampaignStore:
 
     def _catch_up(self, cached: _Cached) -> None:
         view = cached.view
-        make = _brief_event if cached.brief else _event
         first = True
         while True:
             reset, docs = cached.journal.read_new(limit=READ_CHUNK)
             if reset and first:
                 view.events, view.last_seq = {}, 0
+                view.brief = Brief() if cached.brief else None
+                cached.snapshot_at = 0
             first = False
             if not docs:
                 return
             with self._decoding(cached.journal.path):
                 for doc in docs:
-                    event = make(doc)
-                    view.events.setdefault(event.request, []).append(event)
-                    view.last_seq = max(view.last_seq, event.seq)
+                    view.last_seq = max(view.last_seq, doc["seq"])
+                    event = brief_mod.fold(doc, view.brief) if view.brief is not None \
+                        else _event(doc)
+                    if event is not None:
+                        view.events.setdefault(event.request, []).append(event)
 
     @contextmanager
     def _decoding(self, path: Path) -> Iterator[None]:

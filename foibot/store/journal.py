@@ -128,6 +128,11 @@ class Journal:
         return self.read_new()[1]
 
     @property
+    def identity(self) -> tuple[int, int] | None:
+        """The (device, inode) of the file the records read so far came from."""
+        return self._identity
+
+    @property
     def offset(self) -> int:
         """How many bytes of the file the records read so far came from."""
         return self._offset

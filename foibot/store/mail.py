@@ -131,8 +131,9 @@ class MailStore:
         self._packs = Packs(self.folder)
         self._index_path = self.folder / "index.jsonl"
         self._keys = Journal(self._index_path)
-        self._shas: set[str] = set()
-        self._midhs: dict[str, str] = {}
+        # keys as the cache holds them (ASCII bytes): 50,000 are read without decoding each
+        self._shas: set[bytes] = set()
+        self._midhs: dict[bytes, bytes] = {}
         self._cache_read = False
 
     @property
@@ -157,11 +158,11 @@ class MailStore:
             self._shas, self._midhs = set(), {}
             self._write_cache([], rebuild=True)
         found = _KEYS.findall(data)
-        self._add_keys((sha.decode("ascii"), midh.decode("ascii")) for sha, midh in found)
+        self._add_keys(found)
         if found or reset:
             self._write_cache(found)
 
-    def _add_keys(self, keys: Iterable[tuple[str, str]]) -> None:
+    def _add_keys(self, keys: Iterable[tuple[bytes, bytes]]) -> None:
         for sha, midh in keys:
             self._shas.add(sha)
             if midh:
@@ -184,7 +185,7 @@ class MailStore:
             return
         if (st.st_ino != identity or offset > st.st_size or len(data) != count * _KEY_LINE):
             return                                 # stale or torn: rebuilt from the index
-        self._add_keys((data[i:i + 64].decode("ascii"), data[i + 64:i + 80].decode("ascii")
+        self._add_keys((data[i:i + 64], data[i + 64:i + 80]
                         .strip()) for i in range(0, len(data), _KEY_LINE))
         self._keys.resume(offset, identity=(st.st_dev, st.st_ino))
 
@@ -215,8 +216,9 @@ class MailStore:
                 sha = hashlib.sha256(raw).hexdigest()
                 mid = message_id_of(raw)
                 midh = _midh(mid)
-                known = sha if sha in self._shas or sha in batch_shas else (
-                    self._midhs.get(midh) or batch_midhs.get(midh) if midh else None)
+                known = sha if sha in batch_shas or sha.encode() in self._shas else (
+                    batch_midhs.get(midh) or _text(self._midhs.get(midh.encode()))
+                    if midh else None)
                 src = source.to_doc() if source else None
                 if known is not None:
                     result.duplicates += 1
@@ -352,6 +354,10 @@ class MailStore:
             table = db.table("progress")
             table.truncate()
             table.insert({"interpreted_offset": offset})
+
+
+def _text(key: bytes | None) -> str | None:
+    return key.decode("ascii") if key is not None else None
 
 
 def _message(record: dict[str, Any]) -> StoredMessage:
