@@ -158,11 +158,14 @@ def _day(event: Event, key: str = "on") -> date:
     return date.fromisoformat(value) if value else london_date(event.at)
 
 
-def clock_facts(request: Request) -> tuple[date | None, list[clock.ClockFact]]:
-    """The receipt date and the clock-moving facts of a request, oldest first."""
+def clock_facts(request: Request, read: list[Reply] | None = None
+                ) -> tuple[date | None, list[clock.ClockFact]]:
+    """The receipt date and the clock-moving facts of a request, oldest first (``read``:
+    its :func:`replies`, when the caller has them)."""
     sent: date | None = None
     facts: list[clock.ClockFact] = []
-    marked = {id(r.event): r.kind for r in replies(request.events) if not r.needs_review}
+    read = replies(request.events) if read is None else read
+    marked = {id(r.event): r.kind for r in read if not r.needs_review}
     for event in request.events:
         key = event.data.get("key")
         if event.type == "sent" and key == "request" and sent is None:
@@ -205,10 +208,12 @@ def derive(request: Request, today: date, *,
     """
     # "What is the state on day X?" sees only what had happened by then.
     cutoff = london_midnight(today + timedelta(days=1))
-    request = replace(request, events=tuple(e for e in request.events if e.at < cutoff))
+    if any(e.at >= cutoff for e in request.events):
+        request = replace(request, events=tuple(e for e in request.events if e.at < cutoff))
     regime: clock.Regime = "foisa" if request.force.regime == "foisa" else "foia"
     events = request.events
-    every = [r for r in replies(events) if r.kind != "auto_reply"]
+    read = replies(events)
+    every = [r for r in read if r.kind != "auto_reply"]
     last = every[-1] if every else None
     unreviewed = next((r for r in every if r.needs_review), None)
     all_replies = [r for r in every if not r.needs_review]
@@ -236,7 +241,7 @@ def derive(request: Request, today: date, *,
             answers.update(figures_of(event.data))
 
     letter = letter_state(request, "request")
-    sent, facts = clock_facts(request)
+    sent, facts = clock_facts(request, read)
     deadline = clock.response_deadline(regime, facts, today=today) if sent else None
     stand = clock.standing(deadline, sent, today) if deadline and sent else None
     warnings = list(deadline.warnings) if deadline else []
