@@ -7,10 +7,10 @@ machine, with the ratio; nothing here asserts a speed (tests never time anything
 from __future__ import annotations
 
 import os
-import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -47,18 +47,24 @@ def line(name: str, ours: float, base: float, base_name: str, *, unit: str = "s"
 
 def foibot(config: Path, *args: str, env: dict[str, str] | None = None,
            check: bool = True) -> tuple[float, int, subprocess.CompletedProcess[str]]:
-    """Run ``foibot`` as a user would; returns (seconds, peak RSS in MB of the process tree's
-    largest member, result)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "foibot", "--config", str(config), *args],
-                          capture_output=True, text=True, env={**os.environ, **ENV, **(env or {})},
-                          cwd=ROOT)
-    took = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run ``foibot`` as a user would; returns (seconds, peak RSS in MB of its process tree's
+    largest member, result). The peak is this run's own (``wait4`` on it), not the largest of
+    every process the benchmark started so far."""
+    argv = [sys.executable, "-m", "foibot", "--config", str(config), *args]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, cwd=ROOT,
+                                env={**os.environ, **ENV, **(env or {})})
+        _, status, usage = os.wait4(proc.pid, 0)
+        took = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)    # reaped here, not by Popen
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(argv, proc.returncode, out.read().decode(),
+                                           err.read().decode())
     if check and done.returncode != 0:
         raise SystemExit(f"foibot {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
-    return took, max(peak, before) // 1024, done
+    return took, usage.ru_maxrss // 1024, done
 
 
 def timed(argv: list[str], *, env: dict[str, str] | None = None) -> float:
