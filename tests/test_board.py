@@ -9,6 +9,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 from rich.console import Console
+from rich.text import Text
 
 from foibot.model import Event, Request
 from foibot.registry import Registry
@@ -156,3 +157,24 @@ def test_status_follows_columns_when_piped(tmp_path):
         lines = done.stdout.splitlines()
         assert len(lines) >= 44 + 2 and max(len(line) for line in lines) <= width
         assert any(line.startswith("Avon and Somerset ") for line in lines)
+
+
+@pytest.mark.parametrize("terminal", [
+    {"force_terminal": True, "color_system": "standard"},
+    {"force_terminal": True, "color_system": "truecolor"},
+    {"force_terminal": True, "color_system": "standard", "no_color": True},
+    {},                                                  # piped: plain text
+])
+@pytest.mark.parametrize("width", [80, 200])
+def test_the_board_is_written_as_rich_would_print_it(rendered, terminal, width):
+    """The table is written line by line without rich measuring each line again; what
+    reaches the terminal (colours and all) must be exactly what rich would print."""
+    b, _ = rendered
+    layout = board_view.fit(b.rows, width)
+    table = board_view.lines(layout, b.rows)
+    ours, theirs = io.StringIO(), io.StringIO()
+    board_view.write_lines(Console(file=ours, width=width, **terminal), table)
+    Console(file=theirs, width=width, highlight=False, soft_wrap=False, **terminal).print(
+        Text("\n").join(table), no_wrap=True, overflow="ellipsis", crop=True)
+    assert ours.getvalue() == theirs.getvalue()
+    assert ("\x1b[" in ours.getvalue()) == bool(terminal)

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from rich.cells import cell_len, set_cell_size
+from rich.color import ColorSystem
 from rich.console import Console
-from rich.text import Text
+from rich.text import Span, Text
 
 from foibot import suggest
 from foibot.app import App
@@ -209,15 +210,57 @@ def lines(layout: Layout, rows: list[RequestStatus]) -> list[Text]:
     """The header, a rule, then one line per row, styled (a state in its colour)."""
     header = GAP.join(_fitted(c.header, w) for c, w in zip(layout.columns, layout.widths))
     out = [Text(header.rstrip(), style="bold"), Text("─" * layout.width)]
+    styled = [(i, col.style) for i, col in enumerate(layout.columns) if col.style]
     for r, cells in zip(rows, layout.cells):
-        line = Text()
-        for i, (col, w, cell) in enumerate(zip(layout.columns, layout.widths, cells)):
-            if i:
-                line.append(GAP)
-            line.append(_fitted(cell, w), style=col.style(r) if col.style else "")
-        line.rstrip()
-        out.append(line)
+        # built whole (the text, then its spans), not cell by cell: thousands of rows
+        fitted = [_fitted(cell, w) for cell, w in zip(cells, layout.widths)]
+        plain = GAP.join(fitted).rstrip()
+        spans = []
+        for i, style_of in styled:
+            start = sum(len(f) for f in fitted[:i]) + len(GAP) * i
+            end = min(start + len(fitted[i]), len(plain))
+            style = style_of(r)
+            if style and end > start:
+                spans.append(Span(start, end, style))
+        out.append(Text(plain, spans=spans))
     return out
+
+
+_SYSTEMS = {"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT,
+            "truecolor": ColorSystem.TRUECOLOR, "windows": ColorSystem.WINDOWS}
+
+
+def write_lines(console: Console, table: list[Text]) -> None:
+    """Write lines that already fit as they are, each styled span in its colour (when the
+    console shows colour): what ``console.print`` would write, without measuring, wrapping
+    and cropping each of thousands of lines again."""
+    system = _SYSTEMS.get(console.color_system or "")
+    styles: dict[str, str] = {}
+
+    def styled(text: str, style: str) -> str:
+        if not style or system is None or not text:
+            return text
+        if style not in styles:
+            found = console.get_style(style)
+            found = found.without_color if console.no_color else found
+            styles[style] = found.render("\x00", color_system=system)
+        return styles[style].replace("\x00", text)
+
+    out = []
+    for line in table:
+        plain = line.plain
+        if not line.spans:
+            out.append(styled(plain, str(line.style or "")))
+            continue
+        parts, at = [], 0
+        for span in line.spans:
+            parts.append(styled(plain[at:span.start], str(line.style or "")))
+            parts.append(styled(plain[span.start:span.end], str(span.style)))
+            at = span.end
+        parts.append(styled(plain[at:], str(line.style or "")))
+        out.append("".join(parts))
+    console.file.write("\n".join(out) + "\n")
+    console.file.flush()
 
 
 def headline_lines(headline: str, width: int) -> list[str]:
@@ -244,9 +287,11 @@ def render(console: Console, b: Board, rows: list[RequestStatus] | None = None, 
     for line in headline_lines(b.headline(), console.width):
         console.print(line, markup=False, highlight=False)
     layout = fit(rows, console.width, wide=wide)
-    table = Text("\n").join(lines(layout, rows))
-    # one print for the whole table; --wide lines go out whole, however long
-    console.print(table, no_wrap=True, overflow="ignore" if wide else "ellipsis", crop=not wide)
+    table = lines(layout, rows)
+    if (wide or layout.width <= console.width) and not console.legacy_windows:
+        write_lines(console, table)
+    else:       # cannot fit even cut short: rich crops each line with an ellipsis
+        console.print(Text("\n").join(table), no_wrap=True, overflow="ellipsis", crop=True)
     notes = []
     if not wide and any(r.stated_due and r.stated_due != r.due for r in rows):
         notes.append("* the force gave another date; foibot counts the Act's (foibot show REF)")
