@@ -222,17 +222,14 @@ def _answers(rows: Sequence[RequestStatus]) -> dict[str, Any]:
     }
 
 
-def _timeline(app: App, st: RequestStatus, today: date) -> dict[str, Any]:
-    view = timeline.build(app, st.request, today, status=st)
+def _timeline(st: RequestStatus, today: date) -> dict[str, Any]:
     return {
         "force": st.request.force.id, "name": st.request.force.name,
         "reference": st.request.reference, "state": st.state,
-        "email": view.get("email") or "",
-        "explanation": view["deadline_explanation"], "warnings": view["warnings"],
-        "stated_note": view.get("stated_note") or "",
-        "events": [{"at": e["happened"][:16].replace("T", " "), "type": e["type"],
-                    "text": e["plain"]}
-                   for e in view["events"] if e["plain"]],
+        "email": st.request.email or "",
+        "explanation": list(st.deadline.explain()) if st.deadline else [],
+        "warnings": list(st.warnings), "stated_note": st.stated_note or "",
+        "events": timeline.story(st.request, today),
     }
 
 
@@ -261,7 +258,7 @@ def build(app: App, campaign: str) -> dict[str, Any]:
         "chart": chart(days, total=len(sent), elapsed=elapsed) if sent else None,
         "overdue": _overdue(rows),
         "answers": _answers(rows),
-        "timelines": [_timeline(app, r, today) for r in rows],
+        "timelines": [_timeline(r, today) for r in rows],
     }
 
 

@@ -191,6 +191,18 @@ def build(app: App, request: Request, today: date, *,
     }
 
 
+def story(request: Request, today: date) -> list[dict[str, str]]:
+    """What happened, as an editor reads it (the report's timeline): London time it
+    happened, the event's type and its plain words; bookkeeping left out."""
+    found = []
+    for event in events_until(request, today):
+        words = plain(event.type, event.data)
+        if words:
+            found.append({"at": london(happened(event)).isoformat(timespec="minutes")[:16]
+                          .replace("T", " "), "type": event.type, "text": words})
+    return found
+
+
 def render(view: dict[str, Any]) -> list[str]:
     lines = [
         f"{view['reference']}  {view['force_name']} ({view['regime'].upper()})  "
