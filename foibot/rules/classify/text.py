@@ -22,12 +22,15 @@ _SENTENCE = re.compile(
 )
 
 
+_PLAIN = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
+                        "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\ufb01": "fi",
+                        "\ufb02": "fl"})
+
+
 def normalise(text: str) -> str:
-    """Lower case, plain quotes and hyphens, no ligatures, whitespace collapsed."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"')
-    text = text.replace("\u201d", '"').replace("\u2013", "-").replace("\u2014", "-")
-    text = text.replace("\u00a0", " ").replace("\ufb01", "fi").replace("\ufb02", "fl")
-    return re.sub(r"\s+", " ", text).strip().lower()
+    """Lower case, plain quotes and hyphens, no ligatures, whitespace collapsed (``split``
+    and ``\\s`` agree on what whitespace is)."""
+    return " ".join(text.translate(_PLAIN).split()).lower()
 
 
 @dataclass(frozen=True)
