@@ -28,10 +28,11 @@ NOT_FOR_HELP = (
     "jinja2", "httpx", "icalendar", "apscheduler", "holidays", "pypdf", "imapclient",
     "filelock", "tinydb",
 )
-# The board reads the store and derives each request's state; it reads no mail.
+# The board reads the store and derives each request's state; it reads no mail, and
+# writes nothing, so it takes no lock.
 NOT_FOR_STATUS = (
     "foibot.rules.classify", "foibot.mail.inbox", "jinja2", "httpx", "icalendar",
-    "apscheduler", "pypdf", "imapclient",
+    "apscheduler", "pypdf", "imapclient", "filelock",
 )
 NOW = "2027-01-05T10:00:00+00:00"
 

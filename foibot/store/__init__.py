@@ -23,12 +23,12 @@ into the state dir.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING
 
 from foibot.errors import StateError
 from foibot.store.campaigns import CampaignStore, CampaignView
@@ -36,6 +36,9 @@ from foibot.store.examples import ExampleStore
 from foibot.store.files import atomic_write_bytes, load_json
 from foibot.store.mail import Cursor, MailStore, Source, StoredMessage
 from foibot.store.service import ServiceStore
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 LOCK_TIMEOUT_SECONDS = 60.0
 
@@ -49,8 +52,21 @@ class Store:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self._lock = FileLock(str(self.root / ".lock"), timeout=LOCK_TIMEOUT_SECONDS)
         self._migrated = False
+        self._file_lock: FileLock | None = None
+        self._making_lock = threading.Lock()
+
+    @property
+    def _lock(self) -> FileLock:
+        """One lock object per store (it is re-entrant only as one object), made by the first
+        write: read-only commands never load filelock."""
+        with self._making_lock:
+            if self._file_lock is None:
+                from filelock import FileLock
+
+                self._file_lock = FileLock(str(self.root / ".lock"),
+                                           timeout=LOCK_TIMEOUT_SECONDS)
+            return self._file_lock
 
     def ensure(self) -> None:
         """Create the state dir (for `foibot init`)."""
@@ -60,6 +76,8 @@ class Store:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the inter-process lock: every read-modify-write of state runs inside it."""
+        from filelock import Timeout
+
         self.root.mkdir(parents=True, exist_ok=True)
         try:
             with self._lock:
