@@ -115,3 +115,17 @@ def test_json_is_compact_for_programs_and_indented_at_a_terminal(monkeypatch):
     assert piped.getvalue() == '{"name":"Dyfed-Powys","when":"2027-01-05 00:00:00","rows":[1,"£5"]}\n'
     assert terminal.getvalue().startswith('{\n  "name": "Dyfed-Powys",\n')
     assert json.loads(terminal.getvalue()) == json.loads(piped.getvalue())
+
+
+def test_a_poll_with_nothing_new_loads_no_parser_classifier_or_lock(tmp_path, capsys,
+                                                                     pymap_server):
+    """The service polls every few minutes, and most polls find nothing: those should cost
+    start-up and one IMAP round, not the classifier, the MIME parser or the lock."""
+    s = pymap_server
+    cfg = write_config(tmp_path, imap=(s.host, s.port, s.username, s.password))
+    assert cli(capsys, cfg, "campaign", "create", "sm", "--var", f"question={QUESTION}").code == 0
+    assert cli(capsys, cfg, "poll").code == 0              # the first look sets the cursor
+    names = imported("--config", str(cfg), "poll")
+    assert loaded(names, ("foibot.rules.classify", "foibot.mail.parse", "filelock",
+                          "concurrent.futures", "pypdf", "jinja2")) == []
+    assert "foibot.mail.inbox" in names and "imapclient" in names

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from foibot.app import App
-from foibot.mail import parse as mailparse
 from foibot.mail.imap import Mailbox, batches, with_reconnect
 from foibot.mail.inflight import effective
 from foibot.model import Request
@@ -35,7 +34,7 @@ from foibot.rules.status import is_open
 from foibot.store import Cursor, Source, StoredMessage, atomic_write_bytes
 from foibot.timeutil import iso_utc
 
-if TYPE_CHECKING:   # the classifier is imported when mail is first read, the pool when used
+if TYPE_CHECKING:   # the parser and classifier load when mail is first read, the pool when used
     import concurrent.futures
 
     from foibot.rules import classify as classify_mod
@@ -179,6 +178,7 @@ _OUR_MSGID = re.compile(rb"<foibot\.FOI-[0-9A-Z]{5}\.[^>\s]+>")
 
 def read(sha256: str, raw: bytes) -> Read:
     """Parse and classify one message; never raises."""
+    from foibot.mail import parse as mailparse
     from foibot.rules import classify as classify_mod
 
     try:
@@ -341,7 +341,9 @@ class Interpreter:
             examples = self.examples(request.force.id)
             if examples:       # the force's house style, as a person labelled it before
                 raw = raws.get(message.sha256) or self.app.store.mail.raw(message)
-                result = self._classify.classify(mailparse.parse(raw), examples=examples)
+                from foibot.mail.parse import parse
+
+                result = self._classify.classify(parse(raw), examples=examples)
         record["kind"] = result.kind
         if result.kind == "bounce":
             self.summary.bounce += 1
@@ -376,7 +378,9 @@ def save_attachments(app: App, message_key: str, folder: Path) -> list[Path]:
     overwrite a file already there."""
     raw = app.store.mail.raw(message_key)
     written = []
-    for attachment, data in mailparse.attachment_payloads(raw):
+    from foibot.mail.parse import attachment_payloads
+
+    for attachment, data in attachment_payloads(raw):
         target = _free_name(folder, attachment.filename)
         atomic_write_bytes(target, data)
         written.append(target)
