@@ -21,7 +21,24 @@ from typing import Any
 
 
 def words(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+    """One pattern matching any of ``patterns``, tried in order.
+
+    Runs of patterns that start at a word boundary share one ``\\b``: the engine then
+    tests the boundary once at each position instead of once per pattern, which made the
+    scan of a letter several times faster. The order of the alternatives, and so which
+    one matches, is unchanged."""
+    runs: list[list[str]] = []
+    for p in patterns:
+        bounded = p.startswith(r"\b")
+        if runs and bounded and runs[-1][0] == r"\b":
+            runs[-1].append(p[2:])
+        elif bounded:
+            runs.append([r"\b", p[2:]])
+        else:
+            runs.append(["", p])
+    return re.compile("|".join(
+        rf"\b(?:{'|'.join(f'(?:{p})' for p in run[1:])})" if run[0] else f"(?:{run[1]})"
+        for run in runs))
 
 
 @cache
