@@ -87,7 +87,7 @@ def main() -> None:
         (f1k, m1k), (f50k, m50k) = _mail_cost(Path(small), 1000), _mail_cost(Path(big), 50_000)
         line("mail: store one message, 50,000 stored", m50k, m1k, "same, 1,000 stored", unit="ms")
         line("mail: first store of a process, 50,000", f50k, f1k, "same, 1,000 stored", unit="ms",
-             note="reads every stored message's keys once")
+             note="reads the key cache of every stored message once")
 
 
 if __name__ == "__main__":

@@ -360,3 +360,24 @@ def test_a_poll_leaves_the_brief_snapshot_up_to_date(tmp_path, monkeypatch):
     monkeypatch.setattr(brief, "fold", lambda doc, b: folded.append(doc) or fold(doc, b))
     view = Store(tmp_path).campaigns.view("c", brief=True)
     assert folded == [] and len(view.brief.filed[refs[0]]) == 4
+
+
+@pytest.mark.parametrize("extra", [0, 80])      # a small batch searches the cache in place
+def test_a_new_process_knows_every_stored_message_from_the_key_cache(tmp_path, extra):
+    first = Store(tmp_path).mail
+    raws = [b"Message-ID: <%d@x>\r\n\r\nbody %d" % (i, i) for i in range(300)]
+    stored = first.store_batch([(None, raw) for raw in raws], now=NOW)
+    assert (tmp_path / "mail" / "keys.cache").stat().st_size == 300 * 81
+    later = Store(tmp_path).mail
+    fresh = [b"Message-ID: <new%d@x>\r\n\r\nnew" % i for i in range(extra)]
+    again = later.store_batch(
+        [(Source("INBOX", 1, 1), raws[7]),                            # the same bytes
+         (Source("INBOX", 1, 2), b"X-Relayed: 1\r\n" + raws[123]),    # the same Message-ID
+         (None, b"Message-ID: <0@y>\r\n\r\nnot stored")] + [(None, r) for r in fresh],
+        now=NOW)
+    assert again.duplicates == 2 and len(again.new) == 1 + extra
+    assert bool(later._cached) == (extra == 0)         # searched in place, or spread out
+    index = Store(tmp_path).mail.messages()
+    seen_again = [m.sha256 for m in index if m.sources]
+    assert seen_again == [stored.new[7].sha256, stored.new[123].sha256]
+    assert later.count() == Store(tmp_path).mail.count() == 301 + extra

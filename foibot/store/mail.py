@@ -68,6 +68,8 @@ def _midh(mid: str | None) -> str:
 # Starts with a literal, so the scan jumps from one "m" line to the next; a JSON string inside
 # a record cannot contain it (its quotes would be escaped).
 _KEY_LINE = 81          # 64 hex SHA-256 + 16 Message-ID hash (or spaces) + newline
+SEARCH_IN_PLACE = 64
+"""A batch of up to this many messages looks its keys up in the cache's lines as read."""
 _KEYS = re.compile(rb'\{"t":"m","sha":"([0-9a-f]{64})","midh":"([0-9a-f]*)"')
 
 
@@ -131,7 +133,9 @@ class MailStore:
         self._packs = Packs(self.folder)
         self._index_path = self.folder / "index.jsonl"
         self._keys = Journal(self._index_path)
-        # keys as the cache holds them (ASCII bytes): 50,000 are read without decoding each
+        # keys as the cache holds them (ASCII bytes): the cache's own lines, searched in
+        # place while few lookups are asked of them, then the keys stored since
+        self._cached = b""
         self._shas: set[bytes] = set()
         self._midhs: dict[bytes, bytes] = {}
         self._cache_read = False
@@ -155,7 +159,7 @@ class MailStore:
             self._read_cache()
         reset, data = self._keys.read_new_bytes()
         if reset:
-            self._shas, self._midhs = set(), {}
+            self._cached, self._shas, self._midhs = b"", set(), {}
             self._write_cache([], rebuild=True)
         found = _KEYS.findall(data)
         self._add_keys(found)
@@ -185,9 +189,26 @@ class MailStore:
             return
         if (st.st_ino != identity or offset > st.st_size or len(data) != count * _KEY_LINE):
             return                                 # stale or torn: rebuilt from the index
-        self._add_keys((data[i:i + 64], data[i + 64:i + 80]
-                        .strip()) for i in range(0, len(data), _KEY_LINE))
+        self._cached = data
         self._keys.resume(offset, identity=(st.st_dev, st.st_ino))
+
+    def _spread_cache(self) -> None:
+        """Turn the cache's lines into the key sets: worth it for many lookups (a search of
+        the lines costs about a millisecond at 50,000; building the sets, tens)."""
+        data, self._cached = self._cached, b""
+        later, self._midhs = self._midhs, {}
+        self._add_keys((data[i:i + 64], data[i + 64:i + 80].strip())
+                       for i in range(0, len(data), _KEY_LINE))
+        for midh, sha in later.items():
+            self._midhs.setdefault(midh, sha)   # the cache's keys are the older ones
+
+    def _known_sha(self, sha: bytes) -> bool:
+        return sha in self._shas or _find_key(self._cached, sha, 0) >= 0
+
+    def _sha_of_midh(self, midh: bytes) -> bytes | None:
+        """The first message stored with this Message-ID hash."""
+        at = _find_key(self._cached, midh, 64)
+        return self._cached[at - 64:at] if at >= 0 else self._midhs.get(midh)
 
     def _write_cache(self, found: list[tuple[bytes, bytes]], *, rebuild: bool = False) -> None:
         try:
@@ -206,8 +227,11 @@ class MailStore:
         ``(account, folder, cursor)`` if given. Duplicates (same bytes, or same Message-ID)
         are recorded as another source of the message already stored."""
         result = Stored()
+        fetched = list(fetched)
         with self._lock():
             self._catch_up_keys()
+            if len(fetched) > SEARCH_IN_PLACE:
+                self._spread_cache()
             blobs: list[bytes] = []
             records: list[dict[str, Any]] = []
             batch_shas: set[str] = set()
@@ -216,8 +240,8 @@ class MailStore:
                 sha = hashlib.sha256(raw).hexdigest()
                 mid = message_id_of(raw)
                 midh = _midh(mid)
-                known = sha if sha in batch_shas or sha.encode() in self._shas else (
-                    batch_midhs.get(midh) or _text(self._midhs.get(midh.encode()))
+                known = sha if sha in batch_shas or self._known_sha(sha.encode()) else (
+                    batch_midhs.get(midh) or _text(self._sha_of_midh(midh.encode()))
                     if midh else None)
                 src = source.to_doc() if source else None
                 if known is not None:
@@ -312,6 +336,7 @@ class MailStore:
 
     def count(self) -> int:
         self._catch_up_keys()
+        self._spread_cache()
         return len(self._shas)
 
     # --- cursors, senders, checkpoint (mail/state.json) ----------------------------------
@@ -354,6 +379,14 @@ class MailStore:
             table = db.table("progress")
             table.truncate()
             table.insert({"interpreted_offset": offset})
+
+
+def _find_key(lines: bytes, key: bytes, column: int) -> int:
+    """Where ``key`` stands in the key cache's fixed-width lines at ``column``, or -1."""
+    at = lines.find(key)
+    while at >= 0 and at % _KEY_LINE != column:
+        at = lines.find(key, at + 1)
+    return at
 
 
 def _text(key: bytes | None) -> str | None:
