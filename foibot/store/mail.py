@@ -68,8 +68,9 @@ def _midh(mid: str | None) -> str:
 # Starts with a literal, so the scan jumps from one "m" line to the next; a JSON string inside
 # a record cannot contain it (its quotes would be escaped).
 _KEY_LINE = 81          # 64 hex SHA-256 + 16 Message-ID hash (or spaces) + newline
-SEARCH_IN_PLACE = 64
-"""A batch of up to this many messages looks its keys up in the cache's lines as read."""
+SEARCH_IN_PLACE = 4
+"""A batch of up to this many messages looks its keys up in the cache's lines as read (two
+searches of the lines a message, about 3 ms at 50,000, against about 35 ms to build sets)."""
 _KEYS = re.compile(rb'\{"t":"m","sha":"([0-9a-f]{64})","midh":"([0-9a-f]*)"')
 
 
@@ -193,14 +194,19 @@ class MailStore:
         self._keys.resume(offset, identity=(st.st_dev, st.st_ino))
 
     def _spread_cache(self) -> None:
-        """Turn the cache's lines into the key sets: worth it for many lookups (a search of
-        the lines costs about a millisecond at 50,000; building the sets, tens)."""
-        data, self._cached = self._cached, b""
-        later, self._midhs = self._midhs, {}
-        self._add_keys((data[i:i + 64], data[i + 64:i + 80].strip())
-                       for i in range(0, len(data), _KEY_LINE))
-        for midh, sha in later.items():
-            self._midhs.setdefault(midh, sha)   # the cache's keys are the older ones
+        """Turn the cache's lines into the key sets, for more than a few lookups."""
+        if not self._cached:
+            return
+        lines = self._cached[:-1].split(b"\n")
+        self._cached = b""
+        shas = [line[:64] for line in lines]
+        self._shas.update(shas)
+        # the first message stored with a Message-ID keeps it: built backwards, the first wins
+        older = dict(zip(reversed([line[64:80] for line in lines]), reversed(shas)))
+        older.pop(b" " * 16, None)                     # no Message-ID
+        for midh, sha in self._midhs.items():
+            older.setdefault(midh, sha)         # the cache's keys are the older ones
+        self._midhs = older
 
     def _known_sha(self, sha: bytes) -> bool:
         return sha in self._shas or _find_key(self._cached, sha, 0) >= 0
