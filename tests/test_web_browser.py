@@ -115,12 +115,22 @@ def shot(browser, name: str) -> None:
 def follow(browser, element) -> None:
     """Click something that loads a page (a link, a form's button) and wait for the new page:
     a click returns before the browser has navigated."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = browser.find_element("tag name", "html")
     element.click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(page))
+
+    def gone(_: object) -> bool:
+        # mid-navigation, chromedriver may report the old page's node as "not belonging to
+        # the document" rather than stale: either way the old page has gone
+        try:
+            page.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(browser, 15).until(gone)
     WebDriverWait(browser, 15).until(
         lambda b: b.execute_script("return document.readyState") == "complete")
 
