@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from foibot.rules.classify import KINDS, SUBSTANTIVE, classify, find_sections, parse_date
+from foibot.rules.classify import (KINDS, SUBSTANTIVE, classify, find_sections, parse_date,
+                                   reads_as_reply)
 from foibot.mail.parse import parse
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -505,3 +506,83 @@ def test_required_words_of_a_pattern():
     assert required(re.compile(r"\b(?:refused|ncnd)\b")) == {"refused", "ncnd"}
     assert required(re.compile(r"(?:held)?\d+")) is None              # nothing is required
     assert required(re.compile(r"held", re.IGNORECASE)) is None       # case is not known
+
+
+# --- how a letter is built: openings, scoped refusals, promises -------------------------------
+
+
+def test_an_answer_opening_with_the_date_received_is_not_a_receipt() -> None:
+    body = ("FREEDOM OF INFORMATION REQUEST REFERENCE NO: 8-2025\n"
+            "I write in connection with your request for information which was received on "
+            "3rd January 2025 as follows:\n[request omitted]\n"
+            "Please find the Warwickshire Police response set out below.\n"
+            "Response: Please be advised that not all of the requested information is a")
+    result = classify(parse(mail(body)))
+    # an answer we cannot see the end of: proposed as one, and left for a person to read
+    assert result.kind == "successful" and result.needs_review
+    body = ("I write in connection with your request for information which was received on "
+            "5th June 2025.\nWe aim to respond within 20 working days.")
+    assert classify(parse(mail(body))).kind == "acknowledgement"
+
+
+def test_a_refusal_under_a_heading_of_some_questions_is_partial() -> None:
+    refusal = ("Your request for information has now been considered and I am not obliged to "
+               "supply the information you have requested.\n"
+               "In relation to your particular request, the following exemption applies:\n"
+               "Section 30(1) Investigations and Proceedings.\n")
+    headed = classify(parse(mail("RESPONSE\nQuestions 2, 3, 5 & 6\n" + refusal)))
+    assert headed.kind == "partially_successful" and headed.needs_review
+    assert any("not question 1" in e for e in headed.evidence)
+    # no heading: the whole request is refused
+    assert classify(parse(mail("RESPONSE\n" + refusal))).kind == "rejected"
+
+
+def test_a_cost_estimate_naming_one_question_refuses_the_whole_request() -> None:
+    body = ("Your request for information has now been considered and I am not obliged to "
+            "supply the information you have requested.\n"
+            "In relation to your request, the following exemption applies:\n"
+            "Section 12 - Exemption where cost of compliance exceeds appropriate limit.\n"
+            "The information you have requested for question 3 is not recorded in an easily "
+            "retrievable format. It would take in excess of 62 hours to retrieve it.")
+    assert classify(parse(mail(body))).kind == "rejected"
+
+
+def test_all_we_hold_and_for_anything_else_we_rely_on_exemptions() -> None:
+    body = ("Below is your request and our response.\n[request omitted]\nAnswer\n"
+            "23/24 - 31,075 24/25 - 31,460\n"
+            "Above is all the information we will disclose. For anything else we would rely "
+            "on the following exemptions.\nSection 31(1) Law Enforcement")
+    assert classify(parse(mail(body))).kind == "partially_successful"
+
+
+def test_advice_and_assistance_beside_a_cost_refusal_gives_something() -> None:
+    body = ("Our data are not organised in such a way as to allow us to provide all of this "
+            "information within the appropriate (cost) limit.\n"
+            "This letter acts as a Refusal Notice for this part of the request and if one part "
+            "of a request exceeds the fees limit then S12 of the Act applies to the whole "
+            "request.\nHowever, in accordance with section 16 of the Act I have a duty to "
+            "provide advice and assistance in relation to your request and can provide the "
+            "information requested for questions 1 and 2.")
+    assert classify(parse(mail(body))).kind == "partially_successful"
+
+
+def test_a_promise_of_a_response_reads_as_a_receipt_but_unsure() -> None:
+    body = ("Dear Sir/Madam\nWe will aim to provide you with a response within 20 working "
+            "days. Please quote the reference above in any further correspondence.")
+    result = classify(parse(mail(body)))
+    assert result.kind == "acknowledgement" and result.needs_review
+    assert not reads_as_reply(result)
+
+
+def test_the_word_model_names_what_the_rules_cannot_read_but_never_decides() -> None:
+    from foibot.rules.classify import MODEL_AT, MODEL_CONFIDENCE, REVIEW_BELOW
+
+    assert MODEL_CONFIDENCE < REVIEW_BELOW and 0 < MODEL_AT < 1
+    body = ("Dear requester, thank you for your request. It has been given the reference "
+            "number FOI/2026/0042. Kind regards, Freedom of Information Unit")
+    assert classify(parse(mail(body)), statistical=False).kind == "unknown"
+    result = classify(parse(mail(body)))
+    assert result.kind == "acknowledgement"
+    assert result.evidence[-1].startswith("word model: reads like acknowledgement")
+    assert result.needs_review and result.confidence <= MODEL_CONFIDENCE
+    assert not reads_as_reply(result)

@@ -79,6 +79,7 @@ class Reading:
     cover: str | None = None            # "please find attached our response" ...
     unread_document: str | None = None  # ... and a response document we could not read
     attachment_text: bool = False       # an attachment's words were read
+    withheld_questions: frozenset[int] = frozenset()  # the question numbers a refusal names
 
     def has(self, *names: str) -> bool:
         return any(a.name in names for a in self.acts)
@@ -108,6 +109,7 @@ _ACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("vexatious", lx.VEXATIOUS),
     ("s17", lx.S17_NOTICE),
     ("receipt", lx.RECEIPT),
+    ("promise", lx.PROMISE),
     ("review_receipt", lx.REVIEW_RECEIPT),
     ("review", lx.REVIEW),
     ("clarification", lx.CLARIFICATION),
@@ -122,7 +124,8 @@ _ACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _EVEN_IN_BOILERPLATE = {"s17"}
 # Acts that are asked or announced, often in conditional words ("could you ...?", "we will
 # respond by ...", "if you are out of the office ...") and count as said.
-_EVEN_CONDITIONAL = {"clarify_ask", "receipt", "review_receipt", "extension", "away", "s17"}
+_EVEN_CONDITIONAL = {"clarify_ask", "receipt", "promise", "review_receipt", "extension", "away",
+                     "s17"}
 _WITHHOLDING = ("refused", "cost", "vexatious", "ncnd")
 # Acts a letter can deny doing: "we have not refused", "rather than refuse", "not disclosed".
 _DENIABLE = {"refused", "cost", "vexatious", "disclosed"}
@@ -182,6 +185,10 @@ def read(sentences: list[Sentence], *, texts: list[tuple[str, str]],
             acts[(index, order)] = Act(act, _quote(sentence.source, found.group(0)),
                                        part=part, whole=whole, firm=sentence.firm_at(at))
     reading.acts = [acts[key] for key in sorted(acts)]
+    reading.withheld_questions = _withheld_questions(
+        sentences, sorted({index for index, order in acts
+                           if acts[(index, order)].name in _WITHHOLDING}),
+        {index for index, order in acts if acts[(index, order)].name in ("refused", "ncnd")})
     reading.answers = [a for a in (_answer_given(s) for s in sentences) if a]
     given = figures(texts)
     reading.figures, reading.figure, reading.money = given.many, given.one, given.money
@@ -194,6 +201,37 @@ def read(sentences: list[Sentence], *, texts: list[tuple[str, str]],
         elif lower.endswith(_DOC_SUFFIXES) or problem:
             reading.unread_document = f'attachment "{name}"' + (f" ({problem})" if problem else "")
     return reading
+
+
+_QUESTION_NUMBERS = re.compile(
+    r"\b(?:questions?|q|qs|parts?|points?) ?(\d{1,2})((?:(?: ?, ?| ?& ?| and | to | ?- ?)\d{1,2})*)\b")
+_HEADING = re.compile(r"^(?:questions?|q|qs|parts?) ?\d{1,2}(?:(?: ?, ?| ?& ?| and | ?- ?)\d{1,2})*"
+                      r"[ :.)-]*$")
+
+
+def _withheld_questions(sentences: list[Sentence], withholding: list[int],
+                        exempting: set[int]) -> frozenset[int]:
+    """The questions a refusal is said of: in the heading it sits under ("Questions 2, 3, 5
+    & 6" above "I am not obliged to supply ..."), or in the sentence that applies an
+    exemption ("the names asked for at question 2 are exempt under s.40(2)"). Not in a cost
+    estimate: section 12 adds up the cost of every question, so "finding the data for
+    question 3 would take 60 hours" refuses the whole request."""
+    if not withholding:
+        return frozenset()
+    numbers: set[int] = set()
+    headed = [i for i in range(withholding[0]) if _HEADING.match(sentences[i].text)]
+    named = [i for i in sorted(exempting) if not lx.COST.search(sentences[i].text)]
+    for index in named + headed[-1:]:
+        for found in _QUESTION_NUMBERS.finditer(sentences[index].text):
+            first = int(found.group(1))
+            numbers.add(first)
+            span = found.group(2)
+            rest = [int(n) for n in re.findall(r"\d+", span)]
+            if rest and re.search(r"to|-", span) and len(rest) == 1 and rest[0] > first:
+                numbers.update(range(first, rest[0] + 1))      # "questions 2 to 4"
+            else:
+                numbers.update(rest)
+    return frozenset(numbers)
 
 
 def _scan(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
@@ -297,8 +335,8 @@ def decide(r: Reading, *, auto: list[str]) -> Decision:
         return Decision("auto_reply", 0.95, tuple(auto + r.evidence("away")))
     if r.has("away") and not decided and not r.has("receipt"):
         return Decision("auto_reply", 0.7, tuple(r.evidence("away")))
-    if auto and not decided and not r.has("receipt", "review_receipt", "review", "extension",
-                                          "fee", "clarification", "clarify_ask"):
+    if auto and not decided and not r.has("receipt", "promise", "review_receipt", "review",
+                                          "extension", "fee", "clarification", "clarify_ask"):
         # an automatic reply that says nothing about the request (its subject says "Automatic
         # reply", or Auto-Submitted): not an acknowledgement, not an answer
         return Decision("auto_reply", 0.85, tuple(auto))
@@ -320,8 +358,13 @@ def decide(r: Reading, *, auto: list[str]) -> Decision:
         return Decision("clarification", 0.85 if not (given or withheld) else
                         0.65 if r.has("cost") and not r.has("clarify_hold") else 0.7,
                         tuple(r.evidence("clarification", "clarify_ask", "refused", "cost")))
-    if r.has("receipt") and not decided:
+    if r.has("receipt") and not decided and not r.has("response_below", "s17"):
+        # "your request, received on 3 January ... please find our response set out below"
+        # opens an answer: a receipt is a letter that has no response to give yet
         return Decision("acknowledgement", 0.85, tuple(auto + r.evidence("receipt")))
+    if r.has("promise") and not decided and not r.has("response_below", "s17", "receipt"):
+        # "we will aim to send you a response within 20 working days", and nothing else
+        return Decision("acknowledgement", 0.6, tuple(auto + r.evidence("promise")))
     return _answer(r, given, withheld)
 
 
@@ -354,6 +397,13 @@ def _asks_first(r: Reading, given: list[str], withheld: bool) -> bool:
     if direct and not given and not r.has("refused", "s17", "ncnd", "vexatious", "held_all"):
         return True     # a direct question ("can you advise whether ..."), costs as its reason
     return not given and not withheld and not r.has("not_held")
+
+
+def _unrefused_question(withheld: frozenset[int]) -> int | None:
+    """A question before the last one a refusal names that it does not name, if any."""
+    if not withheld:
+        return None
+    return next((n for n in range(1, max(withheld)) if n not in withheld), None)
 
 
 def _quoted(evidence: str) -> str:
@@ -397,6 +447,14 @@ def _answer(r: Reading, given: list[str], withheld: bool) -> Decision:
             return Decision("not_held", 0.7, tuple(denied + grounds))
         if partial_words:
             return Decision("partially_successful", 0.75, tuple(partial_words + grounds))
+        skipped = _unrefused_question(r.withheld_questions)
+        if skipped and not r.any_of("refused", whole=True) and not r.any_of("cost", whole=True):
+            # "Questions 2, 3, 5 & 6: I am not obliged to supply ...": the refusal is said of
+            # some questions only, so question 1 (or 4) was answered, where we cannot see
+            return Decision("partially_successful", 0.65,
+                            tuple([f"refusal names questions "
+                                   f"{', '.join(map(str, sorted(r.withheld_questions)))}"
+                                   f" only, not question {skipped}"] + grounds))
         if r.has("held_part") and not not_held and not r.has("cost", "vexatious"):
             # "some relevant information is held ... the rest is exempt" (but "held in part,
             # and finding it would cost too much" refuses everything)
@@ -441,9 +499,11 @@ def _answer(r: Reading, given: list[str], withheld: bool) -> Decision:
         return Decision("successful", 0.55, tuple(r.evidence("held_all")))
     if r.has("s17"):
         return Decision("rejected", 0.55, tuple(r.evidence("s17")))
-    if r.has("response_below") and not r.has("receipt"):
-        # "please find our response below", and nothing below it withholds or denies
-        return Decision("successful", 0.7, tuple(r.evidence("response_below")))
+    if r.has("response_below"):
+        # "please find our response below", and nothing below it withholds or denies (that
+        # we can read: after the words of a receipt, less sure)
+        return Decision("successful", 0.55 if r.has("receipt") else 0.7,
+                        tuple(r.evidence("response_below")))
     if r.cover or r.unread_document:
         return _cover(r)
     if r.has("other"):

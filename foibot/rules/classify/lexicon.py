@@ -167,6 +167,11 @@ PARTIAL = words(
     r"\bfor part of (?:question|your request|the request)\b",
     r"\brefusal notice (?:to|for|in respect of|in relation to) (?:those|some|certain|the relevant|other) (?:aspects|parts|elements|questions) of (?:your|the|this) request\b",
     r"\bthe (?:requested )?information that has not been (?:released|disclosed|provided)\b",
+    # a refusal said of one part ("... if one part exceeds the limit, s12 applies to the
+    # whole request" refuses everything)
+    r"\b(?:refusal(?: notice)?|exemption is applicable|exemption applies) (?:for|to) this part of (?:the|your|this) request\b(?![^\x00]{0,100}\bwhole request)",
+    # "above is all the information we hold; for anything else we rely on the following"
+    r"\bfor anything (?:else|further) (?:we|the force|i) (?:would |will |must )?rel(?:y|ies) on\b",
 )
 NOT_HELD = words(
     # not "does not hold all the information in a format that allows it to be retrieved"
@@ -222,7 +227,7 @@ DISCLOSED = words(
 )
 RESPONSE_BELOW = words(
     r"\b(?:please )?(?:find|see) (?:below|overleaf) (?:our|the) (?:response|reply|answers?)\b",
-    r"\b(?:please )?(?:find|see) (?:our|the) (?:response|reply|answers?) (?:below|overleaf)\b",
+    r"\b(?:please )?(?:find|see) (?:our|the) (?:[a-z]+ ){0,3}(?:response|reply|answers?) (?:(?:is )?(?:set out|provided|detailed|given|shown) )?(?:below|overleaf)\b",
     r"\bour (?:response|reply|answers?) (?:is|are) (?:provided|set out|shown|detailed|as follows|below)\b",
     r"\b(?:response|reply|answers?) (?:is |are )?(?:provided|set out|detailed) below\b",
     r"\bbelow is (?:our|the) (?:response|reply)\b",
@@ -234,6 +239,9 @@ GOODWILL = words(
     r"\boutside (?:of )?the (?:act|foia|freedom of information act)\b",
     r"\bdiscretionary (?:disclosure|release)\b",
     r"\bto be of (?:some )?(?:assistance|help)\b[^\x00]{0,40}\b(?:following|below|attached|provide|information)\b",
+    # s.16 beside a cost refusal: "a duty to provide advice and assistance ... and can provide
+    # the information requested for questions 1 and 2"
+    r"\badvice and assistance\b[^\x00]{0,80}\bcan (?:however )?provide (?:you with )?(?:the |some |relevant )?(?:information|figures|data|numbers?|details|a breakdown)\b",
 )
 COVER_ONLY = words(
     r"\bplease (?:find|see) attached (?:the |our |my )?(?:[a-z' ]{0,60} )?(?:response|reply|letter|decision)\b",
@@ -354,6 +362,13 @@ RECEIPT = words(
     r"\breceipt of your (?:request|e-?mail|enquiry|application|correspondence)\b",
     r"\ballow (?:up to )?(?:20|twenty) working days\b",
     r"\b(?:requires|obliges) (?:us|the force|the constabulary|public authorities) to (?:respond|reply)(?: to (?:your|a) request)? within\b",
+)
+PROMISE = words(
+    # a response promised, not given: what a receipt says, in words too plain to be sure of
+    r"\bwithin (?:the )?(?:statutory )?(?:period of |timescale of )?(?:20|twenty) working days\b",
+    r"\b(?:please )?quote (?:this|the above|the|our) reference\b",
+    r"\b(?:aim|endeavour|expect|strive|hope|intend) to (?:provide|send|give) (?:you )?(?:with )?(?:a|our|the|your) (?:response|reply|answer|decision)\b",
+    r"\b(?:a |our |the )?(?:response|reply|decision) (?:will|should) be (?:provided|sent|issued|given|with you) (?:to you )?(?:within|by|no later than|as soon as|in due course)\b",
 )
 REVIEW_RECEIPT = words(
     r"\b(?:request|application) for an internal review\b[^\x00]{0,120}\b(?:received|logged|acknowledge|will be (?:dealt|considered|conducted))\b",

@@ -81,13 +81,17 @@ def fit(rows: list[set[str]], labels: list[str], *, c: float, min_df: int = 2) -
     return Model(classes, tuple(float(v) for v in intercepts), weights)
 
 
-def cross_validate(c: float, *, extra: bool) -> dict[str, float]:
-    """Leave-forces-out: each fold's forces are unseen in training."""
+def cross_validate(c: float, *, extra: bool,
+                   thresholds: tuple[float, ...] = (0.0, 0.4, 0.5)) -> dict[str, float]:
+    """Leave-forces-out: each fold's forces are unseen in training. ``rules+model@t`` is the
+    rules with the model's best guess replacing ``unknown`` from probability ``t`` (as
+    :data:`~foibot.rules.classify.MODEL_AT` does)."""
     rows, labels, forces, rules = corpus()
     extra_rows, extra_labels = fixtures() if extra else ([], [])
     names = sorted(set(forces))
     folds = [names[i::5] for i in range(5)]
-    right = coarse = combined = combined_coarse = 0
+    right = coarse = 0
+    combined = {t: [0, 0] for t in thresholds}
     for fold in folds:
         train = [i for i, f in enumerate(forces) if f not in fold]
         test = [i for i, f in enumerate(forces) if f in fold]
@@ -98,13 +102,17 @@ def cross_validate(c: float, *, extra: bool) -> dict[str, float]:
             guess = max(probs, key=probs.__getitem__)
             right += guess == labels[i]
             coarse += COARSE[guess] == COARSE[labels[i]]
-            mixed = guess if rules[i] == "unknown" and probs[guess] >= 0.5 else rules[i]
-            combined += mixed == labels[i]
-            combined_coarse += COARSE[mixed] == COARSE[labels[i]]
+            for t, tally in combined.items():
+                mixed = guess if rules[i] == "unknown" and probs[guess] >= t else rules[i]
+                tally[0] += mixed == labels[i]
+                tally[1] += COARSE[mixed] == COARSE[labels[i]]
     n = len(labels)
     rules_right = sum(r == lab for r, lab in zip(rules, labels))
-    return {"model": right / n, "model_coarse": coarse / n, "rules": rules_right / n,
-            "rules_plus_model": combined / n, "rules_plus_model_coarse": combined_coarse / n}
+    scores = {"model": right / n, "model_coarse": coarse / n, "rules": rules_right / n}
+    for t, (fine, coarse_right) in combined.items():
+        scores[f"rules+model@{t}"] = fine / n
+        scores[f"coarse@{t}"] = coarse_right / n
+    return scores
 
 
 def main() -> None:
@@ -119,7 +127,7 @@ def main() -> None:
         for c in (0.1, 0.3, 1.0):
             scores = cross_validate(c, extra=extra)
             print(f"fixtures {'yes' if extra else 'no '} C={c:<4} "
-                  + "  ".join(f"{k} {v:.1%}" for k, v in scores.items()))
+                  + " ".join(f"{k} {v:.1%}" for k, v in scores.items()))
     if args.cv:
         return
     rows, labels, _, _ = corpus()
