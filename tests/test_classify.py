@@ -586,3 +586,22 @@ def test_the_word_model_names_what_the_rules_cannot_read_but_never_decides() -> 
     assert result.evidence[-1].startswith("word model: reads like acknowledgement")
     assert result.needs_review and result.confidence <= MODEL_CONFIDENCE
     assert not reads_as_reply(result)
+
+
+@pytest.mark.parametrize("body, kind", [
+    ("Freedom of Information (FOI) Act request ref: 01/FOI/24/6958\nThe Operations and Finance "
+     "Departments have provided the following information.\n[request question 1 omitted]\n55\n"
+     "[request question 2 omitted]\n36", "successful"),
+    ("We have made enquiries within the force and the below figures relate only to voluntary "
+     "referrals.\n2019: 4\n2020: 7", "successful"),
+    ("We have looked at the content of your request and must advise you that we consider the "
+     "Freedom of Information Act 2000 Exemption 21 (Information Accessible by other means) is "
+     "engaged in relation to this request.", "rejected"),
+    ("1 - Section 30(1) - Investigations and proceedings\nWe are obliged to conduct a public "
+     "interest test.\nFactors favouring non-disclosure\nAny disclosure could prejudice "
+     "ongoing investigations.", "rejected"),
+    ("Unfortunately, due to current staffing issues, you may experience some delay with the "
+     "response to your request.", "acknowledgement"),
+])
+def test_national_template_phrases(body: str, kind: str) -> None:
+    assert classify(parse(mail(body)), statistical=False).kind == kind

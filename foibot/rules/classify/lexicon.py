@@ -224,6 +224,10 @@ DISCLOSED = words(
     r"\benclos(?:e|ed|ing) (?:a |the |an |copies |a copy |a photocopy )",
     r"\b(?:i|we) can (?:however )?provide (?:you with )?(?:the following|some|information|the total|figures|a breakdown|details)\b",
     r"\b(?:is|are) available (?:on|at|via) (?:our|the) (?:website|following link|link)\b",
+    # "the Operations Department have provided the following information", "... who have
+    # provided the below response", "the below figures relate only to voluntary referrals"
+    r"\b(?:have|has) provided (?:the |us with the )?(?:below|following) (?:information|figures|data|response|answers?|details|statistics)\b",
+    r"\bthe (?:below|above|following) (?:figures|data|statistics|numbers) (?:relate|relates|show|shows|are|were|cover|covers|include|includes)\b",
 )
 RESPONSE_BELOW = words(
     r"\b(?:please )?(?:find|see) (?:below|overleaf) (?:our|the) (?:response|reply|answers?)\b",
@@ -277,6 +281,10 @@ REFUSAL = words(
     r"\bthe following exemption\b",
     r"\bunable to (?:provide|give) (?:a|you with a|any) response\b",
     r"\bnot a valid (?:freedom of information )?request\b",
+    # "Exemption 21 (information accessible by other means) is engaged", the public interest
+    # test of a qualified exemption
+    r"\b(?:exemption|section|s\.?) ?\d+(?: ?\(\d+\))?(?: ?\([a-z]\))?[^\x00.;]{0,70}\b(?:is|are|has been|have been) engaged\b",
+    r"\b(?:factors|considerations|arguments) (?:favouring|in favour of|against) (?:non-?disclosure|disclosure)\b",
 )
 COST = words(
     r"\bexceed(?:s|ed|ing)? (?:the|that|this) [\"']?(?:appropriate|cost|costs|fees?)(?: costs?)? (?:limit|level|threshold)\b",
@@ -369,6 +377,7 @@ PROMISE = words(
     r"\b(?:please )?quote (?:this|the above|the|our) reference\b",
     r"\b(?:aim|endeavour|expect|strive|hope|intend) to (?:provide|send|give) (?:you )?(?:with )?(?:a|our|the|your) (?:response|reply|answer|decision)\b",
     r"\b(?:a |our |the )?(?:response|reply|decision) (?:will|should) be (?:provided|sent|issued|given|with you) (?:to you )?(?:within|by|no later than|as soon as|in due course)\b",
+    r"\b(?:may|might|will) (?:experience|be) (?:some )?(?:delays?|delayed) (?:with|in|to) (?:the|our|a) (?:response|reply)\b",
 )
 REVIEW_RECEIPT = words(
     r"\b(?:request|application) for an internal review\b[^\x00]{0,120}\b(?:received|logged|acknowledge|will be (?:dealt|considered|conducted))\b",
