@@ -381,3 +381,23 @@ def test_a_new_process_knows_every_stored_message_from_the_key_cache(tmp_path, e
     seen_again = [m.sha256 for m in index if m.sources]
     assert seen_again == [stored.new[7].sha256, stored.new[123].sha256]
     assert later.count() == Store(tmp_path).mail.count() == 301 + extra
+
+
+def test_a_process_spreads_the_key_cache_after_its_first_few_messages(tmp_path):
+    from foibot.store.mail import SEARCH_IN_PLACE
+
+    Store(tmp_path).mail.store_batch(
+        [(None, b"Message-ID: <%d@x>\r\n\r\nbody %d" % (i, i)) for i in range(50)], now=NOW)
+    later = Store(tmp_path).mail
+    for i in range(SEARCH_IN_PLACE + 1):
+        stored = later.store_batch([(None, b"Message-ID: <%d@x>\r\n\r\nagain" % i),
+                                    (None, b"Message-ID: <n%d@x>\r\n\r\nnew" % i)]
+                                   if i == 0 else
+                                   [(None, b"Message-ID: <n%d@x>\r\n\r\nnew" % i)], now=NOW)
+        assert len(stored.new) == 1 and stored.duplicates == (1 if i == 0 else 0)
+        # two messages, then one at a time: in place while the budget lasts, then spread once
+        assert bool(later._cached) == (i < SEARCH_IN_PLACE - 1)
+    assert not later._cached
+    again = later.store_batch([(None, b"Message-ID: <3@x>\r\n\r\nsame id"),
+                               (None, b"Message-ID: <n0@x>\r\n\r\nnew")], now=NOW)
+    assert again.duplicates == 2 and not again.new

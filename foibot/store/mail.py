@@ -69,8 +69,9 @@ def _midh(mid: str | None) -> str:
 # a record cannot contain it (its quotes would be escaped).
 _KEY_LINE = 81          # 64 hex SHA-256 + 16 Message-ID hash (or spaces) + newline
 SEARCH_IN_PLACE = 4
-"""A batch of up to this many messages looks its keys up in the cache's lines as read (two
-searches of the lines a message, about 3 ms at 50,000, against about 35 ms to build sets)."""
+"""The first this many messages a process stores look their keys up in the cache's lines as
+read (two searches of the lines a message, about 3 ms at 50,000, against about 35 ms to build
+sets); past them, the sets are built once and every later lookup costs the same at any size."""
 _KEYS = re.compile(rb'\{"t":"m","sha":"([0-9a-f]{64})","midh":"([0-9a-f]*)"')
 
 
@@ -140,6 +141,7 @@ class MailStore:
         self._shas: set[bytes] = set()
         self._midhs: dict[bytes, bytes] = {}
         self._cache_read = False
+        self._in_place_left = SEARCH_IN_PLACE
 
     @property
     def state_path(self) -> Path:
@@ -236,8 +238,9 @@ class MailStore:
         fetched = list(fetched)
         with self._lock():
             self._catch_up_keys()
-            if len(fetched) > SEARCH_IN_PLACE:
+            if len(fetched) > self._in_place_left:
                 self._spread_cache()
+            self._in_place_left = max(0, self._in_place_left - len(fetched))
             blobs: list[bytes] = []
             records: list[dict[str, Any]] = []
             batch_shas: set[str] = set()
