@@ -605,3 +605,13 @@ def test_the_word_model_names_what_the_rules_cannot_read_but_never_decides() -> 
 ])
 def test_national_template_phrases(body: str, kind: str) -> None:
     assert classify(parse(mail(body)), statistical=False).kind == kind
+
+
+def test_a_warning_of_possible_delay_is_not_a_sure_extension() -> None:
+    warned = classify(parse(mail("We are currently experiencing a high volume of requests and "
+                                 "there may be a delay in responding.")))
+    assert warned.kind == "extension" and warned.needs_review
+    notice = classify(parse(mail("Unfortunately we will not be able to respond within the "
+                                 "statutory 20 working days. We now expect to respond by "
+                                 "14 March 2026.")))
+    assert notice.kind == "extension" and not notice.needs_review

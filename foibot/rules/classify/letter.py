@@ -349,7 +349,9 @@ def decide(r: Reading, *, auto: list[str]) -> Decision:
     # "we will tell you if there are any delays", in a receipt, extends nothing
     extending = any(a.name == "extension" and (a.firm or not r.has("receipt")) for a in r.acts)
     if extending and not given and not r.has("not_held") and not _firmly_refused(r):
-        return Decision("extension", 0.85 if not withheld else 0.65,
+        # "there may be a delay in responding" warns; it extends nothing for certain
+        firm = any(a.name == "extension" and a.firm for a in r.acts)
+        return Decision("extension", 0.85 if firm and not withheld else 0.65,
                         tuple(r.evidence("extension")))
     if r.has("fee") and not given and not _firmly_refused(r):
         return Decision("fee", 0.85, tuple(r.evidence("fee")))
