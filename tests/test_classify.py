@@ -602,6 +602,8 @@ def test_the_word_model_names_what_the_rules_cannot_read_but_never_decides() -> 
      "ongoing investigations.", "rejected"),
     ("Unfortunately, due to current staffing issues, you may experience some delay with the "
      "response to your request.", "acknowledgement"),
+    ("In 2021 there were 14 officers dismissed for gross misconduct. Section 40(2) applies to "
+     "the names of those officers, which are exempt personal data.", "partially_successful"),
 ])
 def test_national_template_phrases(body: str, kind: str) -> None:
     assert classify(parse(mail(body)), statistical=False).kind == kind
@@ -615,3 +617,32 @@ def test_a_warning_of_possible_delay_is_not_a_sure_extension() -> None:
                                  "statutory 20 working days. We now expect to respond by "
                                  "14 March 2026.")))
     assert notice.kind == "extension" and not notice.needs_review
+
+
+def test_a_sure_reading_the_word_model_strongly_disputes_waits_for_a_person(monkeypatch) -> None:
+    from foibot.rules.classify import model as model_mod
+
+    body = ("Your request for information was received on 3 March 2025.\nWe have carried "
+            "out searches of the Professional Standards Department database. This completes "
+            "our response.")
+    sure = classify(parse(mail(body)))
+    assert sure.kind == "acknowledgement" and not sure.needs_review
+    # a model that reads "completes our response" as an answer, as one trained on letters
+    # that end that way would
+    answer_words = model_mod.Model(("acknowledgement", "successful"), (0.0, 0.0),
+                                   {"completes our": (-2.0, 2.0)})
+    monkeypatch.setattr(model_mod, "shipped", lambda: answer_words)
+    disputed = classify(parse(mail(body)))
+    assert disputed.kind == "acknowledgement" and disputed.needs_review
+    assert disputed.evidence[-1].startswith("word model disagrees: reads like successful")
+    assert not reads_as_reply(disputed)
+    # without the model, the rules' reading stands
+    assert not classify(parse(mail(body)), statistical=False).needs_review
+
+
+def test_a_receipt_that_counts_something_may_be_an_answer_read_short() -> None:
+    body = ("Your request for information was received on 3 March 2025 and has been logged.\n"
+            "Between 2015 and 2021, 126 officers were the subject of allegations.")
+    result = classify(parse(mail(body)), statistical=False)
+    assert result.kind == "acknowledgement" and result.needs_review
+    assert any("126 officers" in e for e in result.evidence)

@@ -362,7 +362,11 @@ def decide(r: Reading, *, auto: list[str]) -> Decision:
                         tuple(r.evidence("clarification", "clarify_ask", "refused", "cost")))
     if r.has("receipt") and not decided and not r.has("response_below", "s17"):
         # "your request, received on 3 January ... please find our response set out below"
-        # opens an answer: a receipt is a letter that has no response to give yet
+        # opens an answer: a receipt is a letter that has no response to give yet. One that
+        # counts something ("14 officers were dismissed") may be an answer read short
+        if r.figure:
+            return Decision("acknowledgement", 0.6,
+                            tuple(auto + r.evidence("receipt") + [r.figure]))
         return Decision("acknowledgement", 0.85, tuple(auto + r.evidence("receipt")))
     if r.has("promise") and not decided and not r.has("response_below", "s17", "receipt"):
         # "we will aim to send you a response within 20 working days", and nothing else
@@ -457,6 +461,11 @@ def _answer(r: Reading, given: list[str], withheld: bool) -> Decision:
                             tuple([f"refusal names questions "
                                    f"{', '.join(map(str, sorted(r.withheld_questions)))}"
                                    f" only, not question {skipped}"] + grounds))
+        if r.figure and not r.has("cost", "vexatious") \
+                and any(a.part and not a.whole for a in r.acts if a.name in _WITHHOLDING):
+            # "14 officers were dismissed ... section 40(2) applies to their names": a count
+            # given beside what is withheld of it
+            return Decision("partially_successful", 0.6, tuple([r.figure] + grounds))
         if r.has("held_part") and not not_held and not r.has("cost", "vexatious"):
             # "some relevant information is held ... the rest is exempt" (but "held in part,
             # and finding it would cost too much" refuses everything)

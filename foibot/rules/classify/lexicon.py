@@ -281,6 +281,10 @@ REFUSAL = words(
     r"\bthe following exemption\b",
     r"\bunable to (?:provide|give) (?:a|you with a|any) response\b",
     r"\bnot a valid (?:freedom of information )?request\b",
+    # "section 40(2) applies to the names" (not the duties of s.1, not s.17's notice; s.12
+    # is the cost limit's own act)
+    r"\b(?:section|s\.?) ?(?!1\b|1 ?\(|12\b|12 ?\(|17\b)\d+(?: ?\(\d+\))?(?: ?\([a-z]\))? (?:of the (?:act|foia|freedom of information act(?: 2000)?) )?(?:applies|has been applied|is applied|is being applied)\b",
+    r"\b(?:is|are) exempt (?:personal )?(?:data|information)\b",
     # "Exemption 21 (information accessible by other means) is engaged", the public interest
     # test of a qualified exemption
     r"\b(?:exemption|section|s\.?) ?\d+(?: ?\(\d+\))?(?: ?\([a-z]\))?[^\x00.;]{0,70}\b(?:is|are|has been|have been) engaged\b",
