@@ -47,6 +47,10 @@ DISAGREE_AT = 0.6
 this probability on the other side of the board's question (an answer, or not): two readers
 must agree before foibot chases a force or counts it as answered. On the development part,
 cross-validated by force, this flags one right reading of 263 and misses none it should."""
+MODEL_TEXT = 3000
+"""The word model reads a letter's first this many characters of its own words: it learned
+from letters of at most 2,000 (the corpus's page excerpts), and a 40-page attachment would
+cost more to read than it could tell."""
 MODEL_CONFIDENCE = 0.69
 """... but a reading from vocabulary alone always waits for a person (just below REVIEW_BELOW)."""
 
@@ -186,13 +190,14 @@ def classify(msg: ParsedEmail, *, examples: Sequence[Example] = (),
                                        tuple(machine.auto_headers(msg) + [weak or ""]) [:4])
     kind, confidence, evidence = decision.kind, decision.confidence, decision.evidence
     if statistical and (kind == "unknown" or confidence < REVIEW_BELOW):
-        second = _second_opinion(_own(found), [a.name for a in reading.acts])
+        second = _second_opinion(_own(found)[:MODEL_TEXT], [a.name for a in reading.acts])
         if second is not None and (kind == "unknown" or second[0] == kind):
             guess, p = second
             kind, confidence = guess, max(confidence, min(p, MODEL_CONFIDENCE))
             evidence = evidence + (f"word model: reads like {guess} ({p:.0%})",)
     elif statistical and confidence >= REVIEW_BELOW and kind in REPLIES:
-        objection = _disagreement(_own(found), [a.name for a in reading.acts], kind)
+        objection = _disagreement(_own(found)[:MODEL_TEXT], [a.name for a in reading.acts],
+                                  kind)
         if objection is not None:
             confidence, evidence = min(confidence, 0.65), evidence + (objection,)
     like = nearest(examples, _own(found))

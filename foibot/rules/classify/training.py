@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from foibot.mail.parse import parse
-from foibot.rules.classify import COARSE, classify, own_words, reading_of
+from foibot.rules.classify import COARSE, MODEL_TEXT, classify, own_words, reading_of
 from foibot.rules.classify.model import Model, features
 
 HERE = Path(__file__).resolve().parent
@@ -35,7 +35,7 @@ def corpus() -> tuple[list[set[str]], list[str], list[str], list[str]]:
     for letter in load("dev"):
         mail = parse(to_eml(letter))
         reading = reading_of(mail)
-        rows.append(features(own_words(mail), [a.name for a in reading.acts]))
+        rows.append(features(own_words(mail)[:MODEL_TEXT], [a.name for a in reading.acts]))
         labels.append(letter.kind)
         forces.append(letter.force)
         rules.append(classify(mail, statistical=False).kind)
@@ -51,7 +51,8 @@ def fixtures() -> tuple[list[set[str]], list[str]]:
         mail = parse((ROOT / "tests" / "corpus" / name).read_bytes())
         if label["kind"] == "bounce":
             continue            # bounces are judged before the letter reader, by structure
-        rows.append(features(own_words(mail), [a.name for a in reading_of(mail).acts]))
+        acts = [a.name for a in reading_of(mail).acts]
+        rows.append(features(own_words(mail)[:MODEL_TEXT], acts))
         kinds.append(label["kind"])
     return rows, kinds
 
