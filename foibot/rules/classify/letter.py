@@ -185,10 +185,10 @@ def read(sentences: list[Sentence], *, texts: list[tuple[str, str]],
             acts[(index, order)] = Act(act, _quote(sentence.source, found.group(0)),
                                        part=part, whole=whole, firm=sentence.firm_at(at))
     reading.acts = [acts[key] for key in sorted(acts)]
+    said = [(index, act.name) for (index, _), act in sorted(acts.items())]
     reading.withheld_questions = _withheld_questions(
-        sentences, sorted({index for index, order in acts
-                           if acts[(index, order)].name in _WITHHOLDING}),
-        {index for index, order in acts if acts[(index, order)].name in ("refused", "ncnd")})
+        sentences, [i for i, name in said if name in _WITHHOLDING],
+        {i for i, name in said if name in ("refused", "ncnd")})
     reading.answers = [a for a in (_answer_given(s) for s in sentences) if a]
     given = figures(texts)
     reading.figures, reading.figure, reading.money = given.many, given.one, given.money
@@ -204,7 +204,8 @@ def read(sentences: list[Sentence], *, texts: list[tuple[str, str]],
 
 
 _QUESTION_NUMBERS = re.compile(
-    r"\b(?:questions?|q|qs|parts?|points?) ?(\d{1,2})((?:(?: ?, ?| ?& ?| and | to | ?- ?)\d{1,2})*)\b")
+    r"\b(?:questions?|q|qs|parts?|points?) ?(\d{1,2})"
+    r"((?:(?: ?, ?| ?& ?| and | to | ?- ?)\d{1,2})*)\b")
 _HEADING = re.compile(r"^(?:questions?|q|qs|parts?) ?\d{1,2}(?:(?: ?, ?| ?& ?| and | ?- ?)\d{1,2})*"
                       r"[ :.)-]*$")
 
