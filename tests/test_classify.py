@@ -604,6 +604,12 @@ def test_the_word_model_names_what_the_rules_cannot_read_but_never_decides() -> 
      "response to your request.", "acknowledgement"),
     ("In 2021 there were 14 officers dismissed for gross misconduct. Section 40(2) applies to "
      "the names of those officers, which are exempt personal data.", "partially_successful"),
+    ("REQUEST\n[request omitted]\nRESPONSE\nPlease see attached document entitled 'Emails "
+     "redacted' which includes the correspondence you asked for.", "partially_successful"),
+    ("Please find the Warwickshire Police response set out below.\nQ1 response:\n"
+     "2020/21 - 20,088\n2021/22 - 45,830\n2022/23 - 23,376\nQ2 & Q3 response: Section 1 of "
+     "the Freedom of Information Act 2000 (FOIA) places two duties on public authorities, "
+     "unless exemptions apply.", "partially_successful"),
 ])
 def test_national_template_phrases(body: str, kind: str) -> None:
     assert classify(parse(mail(body)), statistical=False).kind == kind

@@ -424,7 +424,8 @@ def _answer(r: Reading, given: list[str], withheld: bool) -> Decision:
     partial_words = r.evidence("partial")
     denied = r.evidence("not_held")
     if given:
-        if withheld or not_held or partial_words or r.has("other", "held_part"):
+        # the s.17 notice's preamble comes only before something withheld
+        if withheld or not_held or partial_words or r.has("other", "held_part", "s17"):
             explicit = bool(partial_words or r.has("held_part") or r.any_of("refused", part=True)
                             or r.any_of("cost", part=True) or r.any_of("ncnd", part=True)
                             or r.any_of("not_held", part=True) or r.has("goodwill"))

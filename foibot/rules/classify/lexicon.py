@@ -170,6 +170,12 @@ PARTIAL = words(
     # a refusal said of one part ("... if one part exceeds the limit, s12 applies to the
     # whole request" refuses everything)
     r"\b(?:refusal(?: notice)?|exemption is applicable|exemption applies) (?:for|to) this part of (?:the|your|this) request\b(?![^\x00]{0,100}\bwhole request)",
+    # a document disclosed with parts removed: "please find attached a redacted document",
+    # "the redacted information is exempt", a file "entitled 'Emails redacted'" (not "each
+    # document would need to be redacted", which is a cost estimate)
+    r"\b(?:a|the) redacted (?:document|copy|version|parts?|information|sections?|e-?mails?|report|file)s?\b",
+    r"\b(?:entitled|titled|named|called) ['\"][^'\"\x00]{0,60}\bredacted\b",
+    r"\bwith (?:some |minor |the following )?redactions?\b",
     # "above is all the information we hold; for anything else we rely on the following"
     r"\bfor anything (?:else|further) (?:we|the force|i) (?:would |will |must )?rel(?:y|ies) on\b",
 )
@@ -341,6 +347,8 @@ S17_NOTICE = words(
     r"\bs ?17 of foia requires\b",
     r"\bwhen refusing (?:to provide )?such information\b",
     r"\bwhere exemptions are relied upon\b",
+    # the two duties of s.1, quoted by a force only before it relies on an exemption
+    r"\bplaces two duties\b",
 )
 
 # --- letters that are not the answer ----------------------------------------------------------
