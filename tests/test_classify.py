@@ -604,6 +604,13 @@ def test_the_word_model_names_what_the_rules_cannot_read_but_never_decides() -> 
      "response to your request.", "acknowledgement"),
     ("In 2021 there were 14 officers dismissed for gross misconduct. Section 40(2) applies to "
      "the names of those officers, which are exempt personal data.", "partially_successful"),
+    ("Having considered your request in relation to 2015/16 and 2016/17, I estimate that it "
+     "would cost well in excess of the cost limit of 600 to process your request, so Section "
+     "12(1) applies. For the period between 1 April 2017 and 31 March 2018 there were 537 "
+     "arrests.", "partially_successful"),
+    ("Please find the Warwickshire Police response set out below.\nQ1 response: No "
+     "information held.\nQ2 response: This was dealt with by our Legal Services Department "
+     "and was signed off at Chief Officer level.", "partially_successful"),
     ("REQUEST\n[request omitted]\nRESPONSE\nPlease see attached document entitled 'Emails "
      "redacted' which includes the correspondence you asked for.", "partially_successful"),
     ("Please find the Warwickshire Police response set out below.\nQ1 response:\n"
@@ -652,3 +659,12 @@ def test_a_receipt_that_counts_something_may_be_an_answer_read_short() -> None:
     result = classify(parse(mail(body)), statistical=False)
     assert result.kind == "acknowledgement" and result.needs_review
     assert any("126 officers" in e for e in result.evidence)
+
+
+def test_a_restated_request_item_is_not_an_answer() -> None:
+    body = ("You asked:\n1. The number of officers dismissed for misconduct each year since "
+            "2015\n2. The ranks of those officers\nResponse 1:\nThe information is exempt "
+            "under section 40(2) and will not be disclosed.\nResponse 2:\nThe information is "
+            "exempt under section 40(2) and will not be disclosed.")
+    result = classify(parse(mail(body)), statistical=False)
+    assert result.kind == "rejected"

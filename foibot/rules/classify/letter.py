@@ -189,7 +189,9 @@ def read(sentences: list[Sentence], *, texts: list[tuple[str, str]],
     reading.withheld_questions = _withheld_questions(
         sentences, [i for i, name in said if name in _WITHHOLDING],
         {i for i, name in said if name in ("refused", "ncnd")})
-    reading.answers = [a for a in (_answer_given(s) for s in sentences) if a]
+    reading.answers = [a for a in (_answer_given(s, sentences[i + 1] if i + 1 < len(sentences)
+                                                 else None)
+                                   for i, s in enumerate(sentences)) if a]
     given = figures(texts)
     reading.figures, reading.figure, reading.money = given.many, given.one, given.money
     for name, text, problem in attachments:
@@ -243,13 +245,19 @@ def _scan(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     return pattern.finditer(text)
 
 
-def _answer_given(sentence: Sentence) -> str | None:
+def _answer_given(sentence: Sentence, following: Sentence | None = None) -> str | None:
     """A numbered answer that gives something ("Answer 1 42 of the 53 arrests ...",
-    "Q2. 17", "1a) yes"): not a question, not a refusal, not a denial."""
+    "Q2. 17", "1a) yes"): not a question, not a refusal, not a denial. A label on its own
+    ("Q2 response:") is read with the sentence that follows it."""
     mark = _ANSWER_MARK.match(sentence.text)
     if not mark or sentence.boilerplate:
         return None
     rest = sentence.text[mark.end():].strip()
+    if following is not None and _LABELLED_ANSWER.fullmatch(sentence.text.strip()):
+        if following.boilerplate or _ANSWER_MARK.match(following.text):
+            return None
+        sentence = Sentence(sentence.source, f"{sentence.text} {following.text}", False)
+        rest = f"{rest} {following.text}".strip()
     if not rest or _QUESTION.search(rest) or "[request" in rest:
         return None
     for pattern in (lx.REFUSAL, lx.COST, lx.NCND, lx.NOT_HELD, lx.VEXATIOUS, lx.CLARIFICATION,
@@ -260,7 +268,18 @@ def _answer_given(sentence: Sentence) -> str | None:
                    r"\bfoi ?\S*\d\S*", " ", rest)
     if re.search(r"\d|\byes\b|\bno\b(?! (?:information|data|records?))", plain):
         return _quote(sentence.source, sentence.text)
+    if _LABELLED_ANSWER.match(sentence.text) and len(rest.split()) >= 4:
+        # "Q2 response: This was dealt with by our Legal Services Department": labelled as
+        # the answer, in words, and neither a refusal nor a denial
+        return _quote(sentence.source, sentence.text)
     return None
+
+
+# An answer the force labels as one ("Q2 response:", "Answer 3 -", "Response to question 1:"),
+# not a bare number, which may as well be the request's own item restated.
+_LABELLED_ANSWER = re.compile(
+    r"^(?:(?:q|qs|questions?)\s?\d+[a-z]?(?:\s?(?:,|and|&)\s?(?:q\s?)?\d+)*\s)?"
+    r"(?:answers?|responses?|reply)(?:\s?(?:to (?:question |q)?)?\d+[a-z]?)?\s?[:.-]")
 
 
 @dataclass(frozen=True)
@@ -463,10 +482,11 @@ def _answer(r: Reading, given: list[str], withheld: bool) -> Decision:
                             tuple([f"refusal names questions "
                                    f"{', '.join(map(str, sorted(r.withheld_questions)))}"
                                    f" only, not question {skipped}"] + grounds))
-        if r.figure and not r.has("cost", "vexatious") \
-                and any(a.part and not a.whole for a in r.acts if a.name in _WITHHOLDING):
-            # "14 officers were dismissed ... section 40(2) applies to their names": a count
-            # given beside what is withheld of it
+        if r.figure and not r.has("vexatious") and (r.has("cost") or any(
+                a.part and not a.whole for a in r.acts if a.name in _WITHHOLDING)):
+            # "14 officers were dismissed ... section 40(2) applies to their names", or "the
+            # earlier years would cost too much; for 2017/18 there were 537 arrests": a count
+            # given beside what is withheld
             return Decision("partially_successful", 0.6, tuple([r.figure] + grounds))
         if r.has("held_part") and not not_held and not r.has("cost", "vexatious"):
             # "some relevant information is held ... the rest is exempt" (but "held in part,
