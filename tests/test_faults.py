@@ -386,6 +386,27 @@ def test_the_demo_leaves_no_server_behind(tmp_path, signum, after):
     assert not [p for p in ports if _listening(p)]
 
 
+def test_a_signal_swallowed_by_a_finaliser_still_stops_the_command(capfd):
+    """Python drops an exception raised inside ``__del__`` or a weakref callback; a SIGTERM
+    that lands there (CI saw one, and the demo exited 0) is raised again at the next check."""
+    from foibot.cli.interrupts import Interrupts
+
+    class Finalised:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(10_000):     # the handler runs here, inside the finaliser
+                pass
+
+    with pytest.raises(SystemExit) as stopped:
+        with Interrupts() as stop:
+            Finalised()
+            assert stop.signum == signal.SIGTERM        # came, and was swallowed
+            stop.check()
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert "Exception ignored" not in capfd.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL    # handlers put back
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -107,8 +107,8 @@ _register_all()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``foibot`` console script."""
-    command = typer.main.get_command(app)
     try:
+        command = typer.main.get_command(app)      # inside: a Ctrl-C while it builds is one line
         rv = command.main(args=argv, prog_name="foibot", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
     except click.exceptions.Exit as exc:

@@ -24,20 +24,22 @@ def register(app: typer.Typer) -> None:
         chases as `foibot run` would, then prints the status board and the HTML report's path.
         Touches no real mail account and leaves no server running.
         """
-        import signal
-
         from foibot.cli.common import console
+        from foibot.cli.interrupts import Interrupts
         from foibot.demo import run_demo
         from foibot.views.board import render
 
-        def stop(signum: int, _frame: object) -> None:
-            raise SystemExit(128 + signum)    # unwind: the servers are stopped on the way out
+        with Interrupts() as stop:
+            def say(line: str) -> None:
+                stop.check()
+                if not quiet:
+                    typer.echo(line)
 
-        signal.signal(signal.SIGTERM, stop)
-        result = run_demo(state=state, say=(lambda _: None) if quiet else typer.echo)
-        typer.echo("")
-        render(console, result.board)
-        if result.report:
-            typer.echo(f"report: {result.report}")
-        typer.echo(f"state: {result.state_dir}")
-        typer.echo(f"responded: {result.responded} of {result.total}")
+            result = run_demo(state=state, say=say)
+            typer.echo("")
+            render(console, result.board)
+            if result.report:
+                typer.echo(f"report: {result.report}")
+            typer.echo(f"state: {result.state_dir}")
+            typer.echo(f"responded: {result.responded} of {result.total}")
+            stop.check()
