@@ -58,6 +58,34 @@ def test_44_letters_delivered_once_with_headers_and_act(tmp_path, capsys, smtp_s
         assert len(sent) == 1 and sent[0].data["message_id"] == msg["Message-ID"]
 
 
+def test_ctrl_c_during_the_last_letter_still_stops(tmp_path, capsys, smtp_server, monkeypatch):
+    """The batch had nothing left to send, but the user asked to stop: the command does not go
+    on as if nothing happened (the demo would carry on playing), and says all went out."""
+    import os
+
+    from foibot.mail.outbox import Outbox
+
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port))
+    _create(capsys, cfg)
+    real = Outbox._deliver
+    calls = []
+
+    def deliver(self, to, raw):
+        result = real(self, to, raw)
+        calls.append(to)
+        if len(calls) == 44:
+            os.kill(os.getpid(), signal.SIGINT)
+        return result
+
+    monkeypatch.setattr(Outbox, "_deliver", deliver)
+    r = cli(capsys, cfg, "send", "sm")
+    assert r.code == 130, r.out + r.err
+    assert "interrupted: 44 sent, 0 uncertain, 0 not sent" in r.err
+    assert "send again" not in r.err
+    assert len(smtp_server.messages) == 44
+    assert cli(capsys, cfg, "send", "sm").out.strip().splitlines()[-1].startswith("sent 0")
+
+
 def test_second_send_delivers_nothing(tmp_path, capsys, smtp_server):
     cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port))
     _create(capsys, cfg)

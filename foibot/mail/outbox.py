@@ -107,7 +107,8 @@ class Interrupted(FoibotError):
         uncertain = len(report.uncertain)
         super().__init__(
             f"interrupted: {len(report.sent)} sent, {uncertain} uncertain, "
-            f"{len(report.not_sent)} not sent; run foibot send again"
+            f"{len(report.not_sent)} not sent"
+            + ("; run foibot send again" if report.not_sent or uncertain else "")
             + (" (with --resend-uncertain once you have checked the uncertain ones)"
                if uncertain else ""))
         self.report = report
@@ -195,6 +196,8 @@ class Outbox:
                 except KeyboardInterrupt:
                     report.not_sent += [o.request.reference for o in letters[start + self.group:]]
                     raise Interrupted(report) from None
+            if asked.is_set():
+                raise Interrupted(report)    # Ctrl-C during the last letter: still a stop
         return report
 
     def send_one(self, out: Outgoing, *, resend_uncertain: bool, report: Report) -> str:
