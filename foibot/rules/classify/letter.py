@@ -143,19 +143,14 @@ def read(sentences: list[Sentence], *, texts: list[tuple[str, str]],
     """The acts of a letter. ``texts`` are its raw sources (tables need their line breaks);
     ``attachments`` are ``(filename, text, problem)``.
 
-    Each act's pattern runs once over all the sentences joined (NUL between them, which no
-    pattern crosses), not once per sentence: the cost of reading a letter is a few dozen
-    regular-expression scans, whatever its length.
+    Each act's pattern runs over the sentences joined (NUL between them, which no pattern
+    crosses), and only over those that could hold it (see :class:`_Joined`).
     """
     reading = Reading()
-    joined = "\x00".join(s.text for s in sentences)
-    starts: list[int] = []
-    position = 0
-    for sentence in sentences:
-        starts.append(position)
-        position += len(sentence.text) + 1
+    letter = _Joined(sentences)
+    starts = letter.starts
     covers: dict[int, re.Match[str]] = {}
-    for found in _scan(lx.COVER_ONLY, joined):
+    for found in letter.scan(lx.COVER_ONLY, boilerplate=True):
         index = bisect_right(starts, found.start()) - 1
         covers.setdefault(index, found)
     if covers:
@@ -163,7 +158,7 @@ def read(sentences: list[Sentence], *, texts: list[tuple[str, str]],
         reading.cover = _quote(sentences[first].source, covers[first].group(0))
     acts: dict[tuple[int, int], Act] = {}       # (sentence, act) -> the first such act
     for order, (name, pattern) in enumerate(_ACTS):
-        for found in _scan(pattern, joined):
+        for found in letter.scan(pattern, boilerplate=name in _EVEN_IN_BOILERPLATE):
             index = bisect_right(starts, found.start()) - 1
             if (index, order) in acts:
                 continue
@@ -237,12 +232,70 @@ def _withheld_questions(sentences: list[Sentence], withholding: list[int],
     return frozenset(numbers)
 
 
-def _scan(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(text)``, skipped when the text lacks every string a match needs."""
-    needed = lx.required(pattern)
-    if needed is not None and not any(word in text for word in needed):
-        return iter(())
-    return pattern.finditer(text)
+class _Joined:
+    """A letter's sentences joined by NUL, scanned only where a pattern could match.
+
+    A match lies within one sentence and contains one of its pattern's required strings
+    (:func:`~.lexicon.required`), so the sentences holding none of them, and the boilerplate
+    that most acts ignore, are skipped: each run of the remaining sentences is scanned with
+    ``finditer(joined, start, end)``, which finds exactly the matches a scan of the whole text
+    finds there (lookbehinds still see the text before ``start``). Most of a letter's acts are
+    absent from it, and a substring search costs far less than a scan.
+    """
+
+    def __init__(self, sentences: list[Sentence]) -> None:
+        self.joined = "\x00".join(s.text for s in sentences)
+        self.starts: list[int] = []
+        position = 0
+        for sentence in sentences:
+            self.starts.append(position)
+            position += len(sentence.text) + 1
+        self.plain = [not s.boilerplate for s in sentences]
+
+    def scan(self, pattern: re.Pattern[str], *, boilerplate: bool) -> Iterator[re.Match[str]]:
+        joined, starts = self.joined, self.starts
+        needed = _gate(pattern)
+        if needed is None:
+            wanted = [True] * len(starts)
+        else:
+            wanted = [False] * len(starts)
+            for word in needed:
+                at = joined.find(word)
+                while at != -1:
+                    index = bisect_right(starts, at) - 1
+                    wanted[index] = True
+                    # on to the next sentence: this one is wanted already
+                    at = joined.find(word, starts[index + 1]) if index + 1 < len(starts) else -1
+        if not boilerplate:
+            wanted = [w and p for w, p in zip(wanted, self.plain)]
+        index, count = 0, len(starts)
+        while index < count:
+            if not wanted[index]:
+                index += 1
+                continue
+            first = index
+            while index < count and wanted[index]:
+                index += 1
+            # the run's end takes in the NUL after it, as a whole scan would see it
+            yield from pattern.finditer(joined, starts[first],
+                                        starts[index] if index < count else len(joined))
+
+
+_GATES: dict[int, tuple[re.Pattern[str], tuple[str, ...] | None]] = {}
+
+
+def _gate(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """The pattern's required strings, less those that hold a shorter one ("attached " goes
+    where "attached" is: a sentence with the first has the second), looked up once per
+    pattern: keyed by identity because hashing a compiled pattern costs as much as a short
+    scan."""
+    known = _GATES.get(id(pattern))
+    if known is None or known[0] is not pattern:
+        needed = lx.required(pattern)
+        known = (pattern, None if needed is None else tuple(sorted(
+            w for w in needed if not any(o != w and o in w for o in needed))))
+        _GATES[id(pattern)] = known
+    return known[1]
 
 
 def _answer_given(sentence: Sentence, following: Sentence | None = None) -> str | None:

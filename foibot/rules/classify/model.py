@@ -36,12 +36,11 @@ class Model:
     weights: dict[str, tuple[float, ...]]    # feature -> one weight per class
 
     def probabilities(self, found: set[str]) -> dict[str, float]:
-        scores = list(self.intercepts)
-        for feature in found:
-            row = self.weights.get(feature)
-            if row is not None:
-                for i, w in enumerate(row):
-                    scores[i] += w
+        weights = self.weights
+        rows = [weights[f] for f in found if f in weights]
+        # one sum per class over the letter's rows (zip does the transposing in C)
+        scores = [b + sum(column) for b, column in zip(self.intercepts, zip(*rows))] \
+            if rows else list(self.intercepts)
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
