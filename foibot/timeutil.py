@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
@@ -67,9 +68,23 @@ def london(instant: datetime) -> datetime:
     return instant.astimezone(LONDON)
 
 
+@lru_cache(maxsize=1 << 16)
 def london_date(instant: datetime) -> date:
-    """The calendar day in Europe/London on which ``instant`` falls."""
+    """The calendar day in Europe/London on which ``instant`` falls. Remembered: a board or a
+    report asks it of the same events' times many times over, and the time-zone conversion
+    costs ten times the look-up."""
     return instant.astimezone(LONDON).date()
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_day(day: date, *, year: bool = True) -> str:
+    """``9 Dec 2026`` (``9 Dec`` without the year): the day as the board, the report and the
+    timelines show it, in English whatever the locale, and without ``strftime``, which a
+    report of thousands of requests calls tens of thousands of times."""
+    month = MONTHS[day.month - 1]
+    return f"{day.day} {month} {day.year}" if year else f"{day.day} {month}"
 
 
 def london_midnight(day: date) -> datetime:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len as _rich_cell_len, set_cell_size
 from rich.color import ColorSystem
 from rich.console import Console
 from rich.text import Span, Text
@@ -28,6 +28,7 @@ from foibot.errors import UsageError
 from foibot.mail.inflight import in_flight
 from foibot.registry import Force, find_force
 from foibot.rules.status import Board, RequestStatus, board
+from foibot.timeutil import short_day
 
 STATE_STYLE = {"responded": "green", "overdue": "red", "failed": "red bold",
                "clarification": "yellow", "fee": "yellow", "awaiting": "cyan", "review": "magenta"}
@@ -75,7 +76,7 @@ def day(value: date | None, *, wide: bool) -> str:
     """``9 Dec`` (``2026-12-09`` when wide)."""
     if value is None:
         return ""
-    return value.isoformat() if wide else f"{value.day} {value:%b}"
+    return value.isoformat() if wide else short_day(value, year=False)
 
 
 def state_word(r: RequestStatus) -> str:
@@ -199,10 +200,17 @@ def fit(rows: list[RequestStatus], width: int, *, wide: bool = False) -> Layout:
     return Layout(shown, widths, cells, dropped)
 
 
+def cell_len(text: str) -> int:
+    """Terminal cells ``text`` takes: one a character for printable ASCII, which most cells
+    are (rich measures each string through a cache that thousands of rows overflow)."""
+    return len(text) if text.isascii() and text.isprintable() else _rich_cell_len(text)
+
+
 def _fitted(text: str, width: int) -> str:
     """``text`` padded to ``width`` cells, or cut short with "…" (never mid-line wrapped)."""
-    if cell_len(text) <= width:
-        return text + " " * (width - cell_len(text))
+    cells = cell_len(text)
+    if cells <= width:
+        return text + " " * (width - cells)
     return set_cell_size(text[: max(width - 1, 0)], max(width - 1, 0)) + "…"
 
 

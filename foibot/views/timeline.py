@@ -18,7 +18,7 @@ from foibot.app import App
 from foibot.model import Event, Request
 from foibot.rules.answers import from_event
 from foibot.rules.status import RequestStatus, derive
-from foibot.timeutil import LONDON, from_iso, london, london_date
+from foibot.timeutil import LONDON, from_iso, london, london_date, short_day
 
 
 def describe(event_type: str, data: dict[str, Any]) -> str:
@@ -97,7 +97,7 @@ def _day(value: Any) -> str:
         day = date.fromisoformat(str(value)[:10])
     except ValueError:
         return str(value)
-    return f"{day.day} {day:%b %Y}"
+    return short_day(day)
 
 
 def _letter(key: str) -> str:
