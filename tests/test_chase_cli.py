@@ -94,6 +94,9 @@ def test_drafts_overtaken_by_an_answer_or_a_withdrawal_are_stale(campaign, capsy
                line.endswith("the force has answered since; not to be sent") for line in stale)
     assert any(line.startswith(f"stale: {withdrawn} review") and
                "the request was withdrawn" in line for line in stale)
+    # chase says what waits for the user, the stale drafts not counted
+    chased = cli(capsys, cfg, "chase", "--dry-run").out.splitlines()
+    assert chased[-1] == "drafts waiting for you to read and send: 1 (foibot drafts lists them)"
     data = {d["reference"]: d for d in json.loads(cli(capsys, cfg, "drafts", "--json").out)}
     assert data[waiting]["stale"] is None
     assert data[answered]["stale"] == "the force has answered since"

@@ -52,6 +52,12 @@ def register(app: typer.Typer) -> None:
             print_json([o.as_dict() for o in outcomes])
         else:
             _print(outcomes, send=send, every=every)
+            waiting = chasing.drafts_waiting(a, name)
+            if waiting:
+                # foibot never sends these itself: without this line a run that has "nothing
+                # to do" would hide letters only the user can send
+                typer.echo(f"drafts waiting for you to read and send: {waiting} "
+                           "(foibot drafts lists them)")
         if any(o.result in TROUBLE for o in outcomes):
             raise typer.Exit(1)
 

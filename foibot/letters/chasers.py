@@ -25,7 +25,7 @@ from typing import Any
 from foibot.app import App
 from foibot.errors import MailError, UsageError
 from foibot.letters import followup
-from foibot.letters.drafts import editable, latest_draft
+from foibot.letters.drafts import editable, latest_draft, list_drafts
 from foibot.letters.regulators import REGULATORS, attach_correspondence
 from foibot.letters.render import long_date
 from foibot.mail.outbox import Outgoing, Report
@@ -113,6 +113,13 @@ def quiet_line(outcomes: list[ChaseOutcome]) -> str | None:
         noun = noun.removesuffix("s")
     parts = ", ".join(f"{word} {n}" for word, n in ranked)
     return f"{len(quiet)} {noun}: nothing to do ({parts})"
+
+
+def drafts_waiting(app: App, campaign: str | None = None) -> int:
+    """How many drafts (internal reviews, complaints) wait for the user to send them: not
+    sent, and not overtaken by an answer or a withdrawal."""
+    return sum(1 for d in list_drafts(app) if not d.stale
+               and (campaign is None or d.campaign == campaign))
 
 
 # --- the run ---------------------------------------------------------------------------------
