@@ -14,7 +14,7 @@ from foibot.model import Event
 from foibot.registry import Registry
 from foibot.rules.status import derive
 from foibot.timeutil import pinned_now
-from tests.helpers import QUESTION, cli, write_config
+from tests.helpers import QUESTION, cli, cli_process, write_config
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
 
@@ -174,6 +174,22 @@ def test_show_explains_the_deadline(played, capsys, monkeypatch):
     assert "Fri 25 Dec 2026: Christmas Day" in r.out
     assert "reply: acknowledgement" in r.out
     assert "sent request" in r.out
+    # in 80 columns every line fits, each continuation indented under the text it continues
+    # (an entry's under its text, after the time), and no word is lost or cut
+    wide = cli_process(cfg, "show", ref, env={"FOIBOT_NOW": "2027-02-05T12:00:00+00:00",
+                                              "COLUMNS": "400"}).stdout
+    done = cli_process(cfg, "show", ref, env={"FOIBOT_NOW": "2027-02-05T12:00:00+00:00",
+                                              "COLUMNS": "80"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 < max(len(line) for line in wide.splitlines())
+    assert done.stdout.split() == wide.split()
+    timeline = lines[lines.index("timeline:") + 1:]
+    entries = [line for line in timeline if line.startswith("  20")]
+    notes = [line for line in timeline if line.startswith(("      evidence: ", "      read: "))]
+    continued = [line for line in timeline if line not in entries and line not in notes]
+    assert any(len(line) - len(line.lstrip()) == 20 for line in continued)
+    assert all(len(line) - len(line.lstrip()) >= 8 for line in continued)
 
 
 def test_record_moves_the_clock(tmp_path, capsys, smtp_server, monkeypatch):

@@ -56,5 +56,5 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(view)
             return
-        for line in timeline.render(view):
+        for line in timeline.wrap(timeline.render(view), console.width):
             console.print(line, markup=False)
