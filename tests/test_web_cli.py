@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import cli
+from tests.helpers import cli, cli_process
 from tests.servers import free_port
 from tests.webhelpers import NOW, TRIAGE_TEXT, WebState, tiny_pdf, tiny_png, web_state
 
@@ -46,6 +46,22 @@ def test_read_prints_the_latest_reply_and_saves_its_attachments(cfg, built, caps
     cli(capsys, cfg, "read", built.unsure, "--save", str(out))     # never overwrites
     assert sorted(p.name for p in out.iterdir()) == ["photo-2.png", "photo.png", "scan-2.pdf",
                                                      "scan.pdf"]
+
+
+def test_read_fits_the_terminal_and_dates_in_uk_time(cfg, built):
+    """In 80 columns a reply's long lines are folded at spaces (none lost, none cut), and its
+    date is given in UK time."""
+    env = {"FOIBOT_NOW": NOW}
+    wide = cli_process(cfg, "read", built.spreadsheet, "--reply", "1",
+                       env={**env, "COLUMNS": "400"}).stdout
+    done = cli_process(cfg, "read", built.spreadsheet, "--reply", "1",
+                       env={**env, "COLUMNS": "80"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 < max(len(line) for line in wide.splitlines())
+    assert done.stdout.split() == wide.split()
+    date = next(line for line in lines if line.startswith("date: "))
+    assert date.endswith((" GMT", " BST")), date
 
 
 def test_read_an_earlier_reply_as_json(cfg, built, capsys):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from foibot.cli.common import console, load_app, print_json
+from foibot.timeutil import london, short_day
+from foibot.views.text import fold
 
 if TYPE_CHECKING:
     from foibot.views.request import ReplyText
@@ -21,6 +24,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 def _plain(text: str) -> str:
     return _CONTROL.sub("?", text.replace("\r\n", "\n"))
+
+
+def _when(sent: datetime | None) -> str:
+    """``2 Dec 2026 09:00 GMT``: when the force dated it, in UK time."""
+    if sent is None:
+        return "-"
+    here = london(sent)
+    return f"{short_day(here.date())} {here:%H:%M %Z}"
 
 
 def _as_dict(reply: ReplyText, total: int) -> dict[str, Any]:
@@ -68,12 +79,14 @@ def register(app: typer.Typer) -> None:
             reading += "; needs review: foibot mark " + f"{d['reference']} KIND"
         lines = [f"{d['reference']}  reply {d['reply']} of {d['replies']}  ({d['message']})",
                  f"from: {d['from_name'] + ' ' if d['from_name'] else ''}<{d['from']}>",
-                 f"date: {d['date'] or '-'}", f"subject: {d['subject']}", f"reads as: {reading}"]
+                 f"date: {_when(found.mail.date)}", f"subject: {d['subject']}",
+                 f"reads as: {reading}"]
         lines += [f"evidence: {e}" for e in d["evidence"][:4]]
-        for line in lines:
-            console.print(_plain(line), markup=False, highlight=False)
+        for line in fold([_plain(line) for line in lines], console.width):
+            typer.echo(line)
         typer.echo("")
-        typer.echo(_plain(d["problem"] or d["text"] or "(no text)"))
+        body = _plain(d["problem"] or d["text"] or "(no text)").splitlines()
+        typer.echo("\n".join(fold(body, console.width, hang=0)))
         if d["attachments"]:
             typer.echo("")
             typer.echo("attachments:")

@@ -49,6 +49,7 @@ def register(app: typer.Typer) -> None:
         deadlines with explanations, in the order things happened."""
         from foibot.timeutil import today
         from foibot.views import timeline
+        from foibot.views.text import fold
 
         a = load_app(ctx)
         request = a.campaigns.find(reference)
@@ -56,5 +57,5 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(view)
             return
-        for line in timeline.wrap(timeline.render(view), console.width):
+        for line in fold(timeline.render(view), console.width):
             console.print(line, markup=False)

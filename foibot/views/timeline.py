@@ -11,8 +11,6 @@ report.
 
 from __future__ import annotations
 
-import re
-import textwrap
 from datetime import date, datetime, time
 from typing import Any
 
@@ -234,22 +232,3 @@ def render(view: dict[str, Any]) -> list[str]:
             lines.append(f"      read: foibot read {view['reference']} --reply {e['reply']}")
     return lines
 
-
-_STAMPED = re.compile(r"^\s*\d{4}-\d\d-\d\d \d\d:\d\d  ")
-
-
-def wrap(lines: list[str], width: int) -> list[str]:
-    """:func:`render`'s lines folded to ``width`` columns, each continuation indented under
-    the text it continues (a timeline entry's, after its time), so the times stay a column a
-    person can run an eye down. A word longer than the room left (a path, a Message-ID) is
-    kept whole, to be copied as it is."""
-    out: list[str] = []
-    for line in lines:
-        stamped = _STAMPED.match(line)
-        indent = len(stamped.group(0)) if stamped else len(line) - len(line.lstrip()) + 2
-        if len(line) <= width or indent >= width // 2:
-            out.append(line)
-            continue
-        out += textwrap.wrap(line, width, subsequent_indent=" " * indent,
-                             break_long_words=False, break_on_hyphens=False) or [line]
-    return out
