@@ -114,6 +114,11 @@ def test_an_unread_reply_stops_the_chaser_until_a_person_marks_it(
     queue = json.loads(cli(capsys, cfg, "review", "--json").out)
     assert [q["reference"] for q in queue] == [reqs["kent"].reference]
     assert queue[0]["preview"][0].startswith("Further to your email")
+    listed = cli(capsys, cfg, "review").out.splitlines()
+    assert listed[0].startswith(f"{reqs['kent'].reference}  Kent Police  09 Dec 2026  reads as ")
+    assert any(line.startswith("    | Further to your email") for line in listed)
+    assert all(line.startswith("    ") for line in listed[1:-1])     # all of it under its head
+    assert listed[-1] == "confirm or correct each with: foibot mark REF KIND"
     # a person reads it: it was only an acknowledgement; chasing resumes
     r = cli(capsys, cfg, "mark", reqs["kent"].reference, "acknowledgement")
     assert r.code == 0, r.err

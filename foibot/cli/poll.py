@@ -93,6 +93,7 @@ def register(app: typer.Typer) -> None:
         confirm or correct each with `foibot mark REF KIND`."""
         from foibot.mail import review
         from foibot.views.board import campaign_name
+        from foibot.views.text import fold
 
         a = load_app(ctx)
         items = review.queue(a, campaign_name(a, name) if name else None)
@@ -102,13 +103,13 @@ def register(app: typer.Typer) -> None:
         if not items:
             typer.echo("nothing needs review")
         for item in items:
-            console.print(f"{item.reference}  {item.force_name}  {item.day:%d %b %Y}  "
-                          f"reads as {item.kind} ({item.confidence:.2f})", markup=False)
-            console.print(f"    from {item.sender}: {item.subject!r}", markup=False)
-            for line in item.evidence[:3]:
-                console.print(f"    evidence: {line}", markup=False)
-            for line in item.preview:
-                console.print(f"    | {line[:72]}", markup=False)
+            lines = [f"{item.reference}  {item.force_name}  {item.day:%d %b %Y}  "
+                     f"reads as {item.kind} ({item.confidence:.2f})",
+                     f"    from {item.sender}: {item.subject!r}"]
+            lines += [f"    evidence: {line}" for line in item.evidence[:3]]
+            lines += [f"    | {line[:72]}" for line in item.preview]
+            for line in fold(lines, console.width):   # rich drops a stranger's control codes
+                console.print(line, markup=False, highlight=False, emoji=False)
         if items:
             typer.echo("confirm or correct each with: foibot mark REF KIND")
         unfiled = len(review.triage(a))
