@@ -88,6 +88,12 @@ def test_drafts_overtaken_by_an_answer_or_a_withdrawal_are_stale(campaign, capsy
     assert r.code == 0, r.err
     listed = [line for line in r.out.splitlines() if line.startswith("FOI-")]
     assert [line.split()[0] for line in listed] == [waiting]
+    out = r.out.splitlines()
+    head = out.index(listed[0])
+    assert listed[0].endswith("  drafted 1 Feb  request overdue")     # its letter: unsent
+    assert out[head + 1] == f"    to {requests['dorset'].email}"
+    assert out[head + 2].startswith("    file ") and out[head + 2].endswith(
+        f"drafts/sm/{waiting}.review.eml")
     stale = sorted(line for line in r.out.splitlines() if line.startswith("stale: "))
     assert len(stale) == 2
     assert any(line.startswith(f"stale: {answered} review") and

@@ -72,6 +72,7 @@ def register(app: typer.Typer) -> None:
         A draft the force has overtaken (it answered since, or the request was withdrawn) is
         listed apart as stale."""
         from foibot.letters import drafts as drafting
+        from foibot.timeutil import short_day
 
         found = drafting.list_drafts(load_app(ctx), include_sent=sent)
         if as_json:
@@ -82,10 +83,12 @@ def register(app: typer.Typer) -> None:
         if not waiting:
             typer.echo("no drafts waiting")
         for d in waiting:
-            typer.echo(f"{d.reference}  {d.key}  {d.force_name}  "
-                       f"drafted {d.drafted.day} {d.drafted:%b}  "
-                       f"request {d.request_state}  letter {d.letter}")
-            typer.echo(f"    to {d.to}: {d.path}")
+            # the letter's state only when it is not the usual "unsent" (--all lists the sent)
+            letter = f"  letter {d.letter}" if d.letter != "unsent" else ""
+            typer.echo(f"{d.reference}  {d.key}  {d.force_name}  drafted "
+                       f"{short_day(d.drafted, year=False)}  request {d.request_state}{letter}")
+            typer.echo(f"    to {d.to}")
+            typer.echo(f"    file {d.path}")
         if waiting:
             typer.echo("send one with: foibot send-draft REF KEY (edit the file first if you wish)")
         for d in stale:
