@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(line)
         typer.echo("")
         body = _plain(d["problem"] or d["text"] or "(no text)").splitlines()
-        typer.echo("\n".join(fold(body, console.width, hang=0)))
+        typer.echo("\n".join(fold(body, console.width, hang=0, tables=True)))
         if d["attachments"]:
             typer.echo("")
             typer.echo("attachments:")
