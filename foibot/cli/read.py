@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from foibot.cli.common import console, load_app, print_json
-from foibot.timeutil import london, short_day
-from foibot.views.text import fold
 
 if TYPE_CHECKING:
     from foibot.views.request import ReplyText
@@ -28,6 +26,8 @@ def _plain(text: str) -> str:
 
 def _when(sent: datetime | None) -> str:
     """``2 Dec 2026 09:00 GMT``: when the force dated it, in UK time."""
+    from foibot.timeutil import london, short_day
+
     if sent is None:
         return "-"
     here = london(sent)
@@ -63,6 +63,7 @@ def register(app: typer.Typer) -> None:
         """Print a reply's full text (the latest, or --reply N) and list its attachments."""
         from foibot.mail.inbox import save_attachments
         from foibot.views.request import read_reply, reply_events
+        from foibot.views.text import fold
 
         a = load_app(ctx)
         found = read_reply(a, reference, reply)
