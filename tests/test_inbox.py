@@ -87,6 +87,44 @@ def test_poll_files_and_classifies_replies(sent, capsys, imap_server):
     assert len(_replies(App.load(cfg))["kent"]) == 2
 
 
+def test_dismissed_mail_leaves_triage_and_stays_stored(sent_pymap, capsys, pymap_server):
+    """An inbox strangers write to fills triage with mail for no request; dismissing it keeps
+    triage to what still needs a person, and nothing is thrown away."""
+    cfg, app, reqs = sent_pymap
+    for n, subject in enumerate(("Offer", "Newsletter", "Webinar")):
+        pymap_server.deliver(reply_to(reqs["kent"], f"Buy cheap pens, number {n}", thread=False,
+                                      subject=subject, sender=f"sales{n}@pens.example"))
+    pymap_server.deliver(reply_to(reqs["dorset"], SUCCESS))
+    assert cli(capsys, cfg, "poll").out.strip() == "4 new: 1 matched, 3 triage, 0 bounce"
+    rows = {d["subject"]: d for d in json.loads(cli(capsys, cfg, "triage", "--json").out)}
+    assert sorted(rows) == ["Newsletter", "Offer", "Webinar"]
+    r = cli(capsys, cfg, "dismiss", rows["Offer"]["id"], rows["Newsletter"]["id"],
+            "--note", "spam")
+    assert r.code == 0, r.err
+    assert r.out.splitlines() == [f"dismissed {rows['Offer']['id']}",
+                                  f"dismissed {rows['Newsletter']['id']}"]
+    left = json.loads(cli(capsys, cfg, "triage", "--json").out)
+    assert [d["subject"] for d in left] == ["Webinar"] and left[0]["dismissed"] is None
+    every = {d["subject"]: d for d in json.loads(cli(capsys, cfg, "triage", "--all",
+                                                    "--json").out)}
+    assert sorted(every) == ["Newsletter", "Offer", "Webinar"]
+    assert every["Offer"]["dismissed"].startswith("2026-")
+    assert "dismissed 2026-" in cli(capsys, cfg, "triage", "--all").out
+    assert len(App.load(cfg).store.mail.messages()) == 4              # kept all the same
+    again = cli(capsys, cfg, "dismiss", rows["Offer"]["id"])
+    assert again.code == 0 and again.out.strip() == "nothing to dismiss: already dismissed"
+    # a filed message is not triage's to dismiss; nothing is dismissed then
+    filed = next(e.data["message"] for e in _replies(App.load(cfg))["dorset"])
+    r = cli(capsys, cfg, "dismiss", rows["Webinar"]["id"], filed[:12])
+    assert r.code == 2 and f"is filed under {reqs['dorset'].reference}" in r.err
+    assert len(json.loads(cli(capsys, cfg, "triage", "--json").out)) == 1
+    # a dismissed message can still be filed, if it turns out to be a reply after all
+    assert cli(capsys, cfg, "assign", rows["Offer"]["id"], reqs["kent"].reference).code == 0
+    assert len(_replies(App.load(cfg))["kent"]) == 1
+    assert [d["subject"] for d in json.loads(cli(capsys, cfg, "triage", "--all",
+                                                 "--json").out)] == ["Newsletter", "Webinar"]
+
+
 def test_read_flags_untouched_and_bounce_marks_delivery_failed(sent, capsys, imap_server):
     cfg, app, reqs = sent
     from foibot.letters.followup import original

@@ -365,6 +365,18 @@ def test_assign_a_triaged_message(web, cfg, built):
     assert missing.status_code == 400
 
 
+def test_dismiss_a_triaged_message(web, cfg, built):
+    queue = web.get("/review").text
+    assert f'action="/m/{built.triage}/dismiss"' in queue
+    done = post(web, f"/m/{built.triage}/dismiss", "/review")
+    assert done.status_code == 303 and done.headers["location"] == "/review?ok=dismissed#triage"
+    after = web.get(done.headers["location"]).text
+    assert "Set aside as for no request" in after and f'href="/m/{built.triage}"' not in after
+    assert App.load(cfg).store.mail.get(built.triage).dismissed       # kept, set aside
+    page = web.get(f"/m/{built.triage}").text        # still readable, and still fileable
+    assert f'action="/m/{built.triage}/assign"' in page
+
+
 def test_clarify_shows_the_letter_then_sends_it_once(web, cfg, built, smtp_server, capsys):
     text = "I mean posts that led to a misconduct investigation, on any platform."
     preview = post(web, f"/r/{built.clarify}/clarify", f"/r/{built.clarify}", text=text)

@@ -54,11 +54,13 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def triage(ctx: typer.Context,
                as_json: bool = typer.Option(False, "--json", help="A JSON list for scripts."),
+               every: bool = typer.Option(False, "--all",
+                                          help="Include the messages you dismissed."),
                ) -> None:
         """List messages that could not be matched to a request."""
         from foibot.mail import review
 
-        rows = [m.as_dict() for m in review.triage(load_app(ctx))]
+        rows = [m.as_dict() for m in review.triage(load_app(ctx), dismissed=every)]
         if as_json:
             print_json(rows)
             return
@@ -66,10 +68,27 @@ def register(app: typer.Typer) -> None:
             typer.echo("triage is empty")
         for d in rows:
             kind = d["kind"] if not d["error"] else f"unreadable ({d['error']})"
+            gone = f"  dismissed {d['dismissed'][:10]}" if d["dismissed"] else ""
             console.print(f"{d['id']}  {d['received'][:10]}  {kind}  {d['from']}  "
-                          f"{d['subject']!r}\n    why: {d['why']}", markup=False)
+                          f"{d['subject']!r}{gone}\n    why: {d['why']}", markup=False)
         if rows:
-            typer.echo("file one with: foibot assign ID REFERENCE")
+            typer.echo("file one with: foibot assign ID REFERENCE; "
+                       "set aside what is for no request with: foibot dismiss ID")
+
+    @app.command()
+    def dismiss(ctx: typer.Context,
+                messages: list[str] = typer.Argument(..., help="Message ids from `triage`."),
+                note: str = typer.Option("", "--note", help="Why (kept with the message)."),
+                ) -> None:
+        """Set triaged messages aside as for no request (spam, a newsletter, a stranger's
+        mail). They stay stored; `triage --all` lists them and `assign` can still file one."""
+        from foibot.mail import review
+
+        done = review.dismiss(load_app(ctx), messages, note=note)
+        for message in done:
+            typer.echo(f"dismissed {message.id}")
+        if not done:
+            typer.echo("nothing to dismiss: already dismissed")
 
     @app.command()
     def assign(ctx: typer.Context,

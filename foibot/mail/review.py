@@ -142,11 +142,32 @@ def filed_messages(app: App) -> dict[str, str]:
     return found
 
 
-def triage(app: App) -> list[StoredMessage]:
-    """Messages interpreted but filed under no request (unreadable ones included)."""
+def triage(app: App, *, dismissed: bool = False) -> list[StoredMessage]:
+    """Messages interpreted but filed under no request (unreadable ones included), less those
+    the user dismissed (``dismissed``: those too)."""
     filed = filed_messages(app)
     return [m for m in app.store.mail.messages()
-            if m.interpreted is not None and m.sha256 not in filed]
+            if m.interpreted is not None and m.sha256 not in filed
+            and (dismissed or m.dismissed is None)]
+
+
+def dismiss(app: App, message_keys: list[str], *, note: str = "") -> list[StoredMessage]:
+    """Set triaged messages aside as for no request: a newsletter, spam, a stranger's mail.
+    They leave triage and stay stored; ``assign`` can still file one later. A message that is
+    filed, or not yet interpreted, is refused, and then none is dismissed."""
+    filed = filed_messages(app)
+    found: dict[str, StoredMessage] = {}
+    for message in app.store.mail.find(message_keys):
+        if message.sha256 in filed:
+            raise UsageError(f"message {message.id} is filed under {filed[message.sha256]}; "
+                             "it is not in triage")
+        if message.interpreted is None:
+            raise UsageError(f"message {message.id} is not interpreted yet: run foibot poll")
+        if message.dismissed is None:
+            found[message.sha256] = message
+    if found:
+        app.store.mail.dismiss(list(found.values()), now=app.now(), note=note)
+    return list(found.values())
 
 
 def assign(app: App, message_key: str, reference: str) -> Request:

@@ -16,6 +16,9 @@ Index records::
     {"t": "i", "sha": ..., "kind": ..., "from": ..., "subject": ..., "why": ...,
      "error": ...}                           how it was interpreted (filed or not is in the
                                              campaigns' reply events, never here)
+    {"t": "d", "sha": ..., "on": ..., "note": ...}
+                                             set aside by the user as for no request (spam,
+                                             a newsletter): out of triage, kept all the same
 
 The order is the promise: raw bytes are durable before their ``m`` record, and the ``m``
 record before the message is interpreted. A batch of fetched mail costs one pack append and one
@@ -105,6 +108,7 @@ class StoredMessage:
     where: dict[str, Any]            # {"at": location} or {"file": path}
     interpreted: dict[str, Any] | None = None
     offset: int = 0                  # byte offset of its record in the index
+    dismissed: str | None = None     # ISO time the user set it aside as for no request
 
     @property
     def id(self) -> str:
@@ -116,7 +120,8 @@ class StoredMessage:
         return {"id": self.id, "sha256": self.sha256, "message_id": self.message_id,
                 "size": self.size, "received": self.received, "kind": found.get("kind"),
                 "from": found.get("from"), "subject": found.get("subject"),
-                "why": found.get("why"), "error": found.get("error")}
+                "why": found.get("why"), "error": found.get("error"),
+                "dismissed": self.dismissed}
 
 
 @dataclass
@@ -330,18 +335,33 @@ class MailStore:
             elif kind == "i" and record.get("sha") in found:
                 found[record["sha"]].interpreted = {k: v for k, v in record.items()
                                                     if k not in ("t", "sha")}
+            elif kind == "d" and record.get("sha") in found:
+                found[record["sha"]].dismissed = record.get("on")
         return list(found.values())
+
+    def dismiss(self, messages: list[StoredMessage], *, now: datetime, note: str = "") -> None:
+        """Record that the user set these messages aside as for no request (one append)."""
+        with self._lock():
+            Journal(self._index_path).append(
+                {"t": "d", "sha": m.sha256, "on": iso_utc(now), "note": note} for m in messages)
 
     def get(self, key: str) -> StoredMessage:
         """A message by SHA-256 prefix (as ``triage`` shows it) or Message-ID."""
-        key = key.strip()
-        if not key:
-            raise UsageError("give a message id (from `foibot triage`)")
-        found = [m for m in self.messages()
-                 if m.sha256.startswith(key.lower()) or m.message_id == key]
-        if len(found) != 1:
-            raise UsageError(f"no message {key!r}" if not found else f"{key!r} is ambiguous")
-        return found[0]
+        return self.find([key])[0]
+
+    def find(self, keys: list[str]) -> list[StoredMessage]:
+        """:meth:`get` for several keys, reading the index once."""
+        messages = self.messages()
+        out = []
+        for key in (k.strip() for k in keys):
+            if not key:
+                raise UsageError("give a message id (from `foibot triage`)")
+            found = [m for m in messages
+                     if m.sha256.startswith(key.lower()) or m.message_id == key]
+            if len(found) != 1:
+                raise UsageError(f"no message {key!r}" if not found else f"{key!r} is ambiguous")
+            out.append(found[0])
+        return out
 
     def count(self) -> int:
         self._catch_up_keys()

@@ -31,6 +31,7 @@ T = TypeVar("T")
 NOTICES = {
     "marked": "Marked. foibot acts on the reply as you read it.",
     "assigned": "Filed under this request.",
+    "dismissed": "Set aside as for no request: `foibot triage --all` still lists it.",
     "clarified": "Your clarification was sent; the clock starts again when it arrives.",
     "recorded": "Recorded.",
     "answered": "Figures recorded.",

@@ -2,7 +2,8 @@
 
 One click confirms foibot's reading or corrects it (:func:`foibot.mail.review.mark`, as
 ``foibot mark``); a triaged message (``/m/ID``) is read in full and filed under one of the
-requests it most likely belongs to (:func:`foibot.mail.review.assign`, as ``foibot assign``).
+requests it most likely belongs to (:func:`foibot.mail.review.assign`, as ``foibot assign``),
+or set aside as for no request (:func:`foibot.mail.review.dismiss`, as ``foibot dismiss``).
 """
 
 from __future__ import annotations
@@ -78,6 +79,11 @@ async def assign(request: Request) -> Response:
     return see(f"/r/{filed.reference}?ok=assigned")
 
 
+async def dismiss(request: Request) -> Response:
+    await call(request, review.dismiss, [request.path_params["id"]])
+    return see("/review?ok=dismissed#triage")
+
+
 routes = [
     Route("/review", queue, methods=["GET"]),
     Route("/r/{ref}/mark", mark, methods=["POST"]),
@@ -85,4 +91,5 @@ routes = [
     Route("/m/{id}/a/{i:int}", message_attachment, methods=["GET"]),
     Route("/m/{id}/a/{i:int}/view", message_attachment, methods=["GET"]),
     Route("/m/{id}/assign", assign, methods=["POST"]),
+    Route("/m/{id}/dismiss", dismiss, methods=["POST"]),
 ]
