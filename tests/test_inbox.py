@@ -13,7 +13,7 @@ import pytest
 
 from foibot.mail import inbox
 from foibot.app import App
-from tests.helpers import QUESTION, cli, write_config
+from tests.helpers import QUESTION, cli, cli_process, write_config
 from tests.replies import ACK, CLARIFY, REFUSAL, SUCCESS, reply_to
 
 
@@ -110,6 +110,10 @@ def test_dismissed_mail_leaves_triage_and_stays_stored(sent_pymap, capsys, pymap
     assert sorted(every) == ["Newsletter", "Offer", "Webinar"]
     assert every["Offer"]["dismissed"].startswith("2026-")
     assert "dismissed 2026-" in cli(capsys, cfg, "triage", "--all").out
+    listed = cli_process(cfg, "triage", "--all", env={"COLUMNS": "80"}).stdout.splitlines()
+    ids = tuple(d["id"] for d in every.values())
+    assert max(map(len, listed)) <= 80 and sum(line.startswith(ids) for line in listed) == 3
+    assert all(line.startswith((*ids, "  ")) for line in listed[:-2])
     assert len(App.load(cfg).store.mail.messages()) == 4              # kept all the same
     again = cli(capsys, cfg, "dismiss", rows["Offer"]["id"])
     assert again.code == 0 and again.out.strip() == "nothing to dismiss: already dismissed"

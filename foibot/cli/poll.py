@@ -59,6 +59,7 @@ def register(app: typer.Typer) -> None:
                ) -> None:
         """List messages that could not be matched to a request."""
         from foibot.mail import review
+        from foibot.views.text import fold
 
         rows = [m.as_dict() for m in review.triage(load_app(ctx), dismissed=every)]
         if as_json:
@@ -69,11 +70,13 @@ def register(app: typer.Typer) -> None:
         for d in rows:
             kind = d["kind"] if not d["error"] else f"unreadable ({d['error']})"
             gone = f"  dismissed {d['dismissed'][:10]}" if d["dismissed"] else ""
-            console.print(f"{d['id']}  {d['received'][:10]}  {kind}  {d['from']}  "
-                          f"{d['subject']!r}{gone}\n    why: {d['why']}", markup=False)
+            lines = [f"{d['id']}  {d['received'][:10]}  {kind}  {d['from']}  "
+                     f"{d['subject']!r}{gone}", f"    why: {d['why']}"]
+            for line in fold(lines, console.width):    # rich drops a stranger's control codes
+                console.print(line, markup=False, highlight=False, emoji=False)
         if rows:
-            typer.echo("file one with: foibot assign ID REFERENCE; "
-                       "set aside what is for no request with: foibot dismiss ID")
+            typer.echo("file one with: foibot assign ID REFERENCE")
+            typer.echo("set aside what is for no request with: foibot dismiss ID")
 
     @app.command()
     def dismiss(ctx: typer.Context,
