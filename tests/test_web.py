@@ -375,6 +375,7 @@ def test_dismiss_a_triaged_message(web, cfg, built):
     assert App.load(cfg).store.mail.get(built.triage).dismissed       # kept, set aside
     page = web.get(f"/m/{built.triage}").text        # still readable, and still fileable
     assert f'action="/m/{built.triage}/assign"' in page
+    assert "Dismissed as for no request on" in page and "/dismiss" not in page
 
 
 def test_clarify_shows_the_letter_then_sends_it_once(web, cfg, built, smtp_server, capsys):

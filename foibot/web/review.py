@@ -20,6 +20,7 @@ from foibot.mail import review
 from foibot.mail.inbox import all_requests
 from foibot.rules.kinds import KINDS
 from foibot.store import StoredMessage
+from foibot.timeutil import from_iso
 from foibot.views import request as request_view
 from foibot.web.common import call, field, local, render, see
 from foibot.web.requests import request_page, serve_attachment
@@ -53,10 +54,12 @@ async def mark(request: Request) -> Response:
 
 def _message(app: App, key: str) -> dict[str, Any]:
     mail = request_view.mail_text(app, key)
+    dismissed = app.store.mail.get(mail.sha256).dismissed
     return {"mail": mail, "previews": request_view.previews(app, mail),
             "candidates": review.candidates(app, mail.sha256),
             "requests": sorted(all_requests(app), key=lambda r: (r.campaign, r.force.name)),
-            "filed": review.filed_messages(app).get(mail.sha256)}
+            "filed": review.filed_messages(app).get(mail.sha256),
+            "dismissed": from_iso(dismissed) if dismissed else None}
 
 
 async def message(request: Request) -> Response:
