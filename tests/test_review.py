@@ -84,6 +84,29 @@ def test_a_newsletter_from_a_force_domain_goes_to_triage(sent, capsys, pymap_ser
     assert len(rows) == 1 and "does not read as a reply" in rows[0]["why"]
 
 
+def test_mail_from_a_force_left_in_triage_holds_its_chaser_until_filed_or_dismissed(
+        sent, capsys, monkeypatch, pymap_server):
+    """What foibot could not file may be the force's answer: that force is not chased while it
+    sits in triage. Mail from a stranger holds no one."""
+    cfg, reqs = sent
+    pymap_server.deliver(reply_to(reqs["kent"], NEWSLETTER, thread=False,
+                                  subject="Kent Police Community Update",
+                                  sender="Kent Police <news@kent.police.uk>"))
+    pymap_server.deliver(reply_to(reqs["kent"], "Buy cheap pens", thread=False,
+                                  subject="Offer", sender="sales@pens.example"))
+    assert cli(capsys, cfg, "poll").out.startswith("2 new: 0 matched, 2 triage")
+    rows = _chase(capsys, cfg, monkeypatch)
+    assert rows["kent"]["action"] == "none"
+    assert rows["kent"]["reason"] == (
+        "mail from news@kent.police.uk of 10 Dec is in triage, filed under no request: file "
+        "it (foibot assign) or set it aside (foibot dismiss)")
+    assert rows["essex"]["action"] == "chaser"            # the pens were no force's
+    news = next(d for d in json.loads(cli(capsys, cfg, "triage", "--json").out)
+                if d["from"] == "news@kent.police.uk")
+    assert cli(capsys, cfg, "dismiss", news["id"]).code == 0
+    assert _chase(capsys, cfg, monkeypatch)["kent"]["action"] == "chaser"
+
+
 def test_a_later_newsletter_never_hides_an_answer(sent, capsys, pymap_server):
     cfg, reqs = sent
     pymap_server.deliver(reply_to(reqs["kent"], ANSWER))

@@ -29,6 +29,7 @@ from foibot.letters.drafts import editable, latest_draft, list_drafts
 from foibot.letters.regulators import REGULATORS, attach_correspondence
 from foibot.letters.render import long_date
 from foibot.mail.outbox import Outgoing, Report
+from foibot.mail.review import unfiled_from_forces
 from foibot.mail.smtp import message_bytes
 from foibot.model import Event, Request
 from foibot.rules import clock
@@ -139,7 +140,9 @@ def run_chase(app: App, campaign: str | None = None, *, send: bool) -> list[Chas
 def _run_campaign(app: App, name: str, today: date, pol: ChaseSettings, *,
                   send: bool) -> list[ChaseOutcome]:
     requests = app.campaigns.requests(name)
-    planned = [(r, d) for r in requests for d in chase.plan(r, today, pol)]
+    held = unfiled_from_forces(app, requests)
+    planned = [(r, d) for r in requests
+               for d in chase.plan(r, today, pol, held=held.get(r.reference))]
     if not send:
         return [ChaseOutcome(name, d, "planned" if d.acts else "none") for _, d in planned]
     # Render every letter before anything is written or sent: a broken template stops the run.

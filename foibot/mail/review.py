@@ -21,10 +21,10 @@ from foibot.mail import parse as mailparse
 from foibot.mail.inbox import all_requests, file_replies, match_index, read, reply_event
 from foibot.model import Event, Request
 from foibot.rules.kinds import KINDS
-from foibot.rules.matching import Match, references_in
+from foibot.rules.matching import Match, forces_of_sender, references_in
 from foibot.rules.status import derive, is_open, replies
 from foibot.store import StoredMessage
-from foibot.timeutil import london_date
+from foibot.timeutil import from_iso, london_date
 
 PREVIEW_LINES = 4
 
@@ -149,6 +149,30 @@ def triage(app: App, *, dismissed: bool = False) -> list[StoredMessage]:
     return [m for m in app.store.mail.messages()
             if m.interpreted is not None and m.sha256 not in filed
             and (dismissed or m.dismissed is None)]
+
+
+def unfiled_from_forces(app: App, requests: list[Request]) -> dict[str, str]:
+    """Request reference -> ``"mail from ADDRESS of 9 Dec"``: the oldest message in triage
+    (not dismissed) from the request's force (its domain, or a sender learned for it),
+    received after the request was sent. It may be the force's answer, in words foibot could
+    not match; the chaser waits for a person to file it or set it aside."""
+    index = match_index(app, requests)
+    first: dict[str, tuple[str, str]] = {}          # force id -> (received, sender)
+    for message in triage(app):
+        sender = (message.interpreted or {}).get("from") or ""
+        for force_id in forces_of_sender(sender, index) if sender else []:
+            if force_id not in first or message.received < first[force_id][0]:
+                first[force_id] = (message.received, sender)
+    held = {}
+    for request in requests:
+        found = first.get(request.force.id)
+        sent = [e.at for e in request.events
+                if e.type == "sent" and e.data.get("key") == "request"]
+        if found is None or not sent or from_iso(found[0]) < sent[0]:
+            continue
+        day = london_date(from_iso(found[0]))
+        held[request.reference] = f"mail from {found[1]} of {day.day} {day:%b}"
+    return held
 
 
 def dismiss(app: App, message_keys: list[str], *, note: str = "") -> list[StoredMessage]:

@@ -140,8 +140,7 @@ def match(
             return Match(known, "force-reference", f"force reference {force_reference}")
     # 5. the sender belongs to one force with one open request
     sender = sender.strip().lower()
-    force_ids = [index.learned[sender]] if sender in index.learned else \
-        _forces_for_domain(sender.rpartition("@")[2], index.force_domains)
+    force_ids = forces_of_sender(sender, index)
     if len(force_ids) != 1:
         why = "sender's domain belongs to no known force" if not force_ids else \
             f"sender's domain belongs to {len(force_ids)} forces"
@@ -156,6 +155,15 @@ def match(
                      f"from {sender}: the only open request to {force_ids[0]}")
     return Match(None, "none",
                  f"from {force_ids[0]} but {len(candidates)} open requests to it: cannot tell which")
+
+
+def forces_of_sender(sender: str, index: MatchIndex) -> list[str]:
+    """The forces an address belongs to: the one ``assign`` learned for it, else those whose
+    domain it is."""
+    sender = sender.strip().lower()
+    if sender in index.learned:
+        return [index.learned[sender]]
+    return _forces_for_domain(sender.rpartition("@")[2], index.force_domains)
 
 
 def _forces_for_domain(domain: str, by_domain: dict[str, list[str]]) -> list[str]:

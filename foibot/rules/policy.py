@@ -139,7 +139,9 @@ def _after(day: date, n: int, regime: str) -> date:
 class _Decider:
     """One request's decision; a class only to keep the shared facts in one place."""
 
-    def __init__(self, status: RequestStatus, today: date, policy: ChaseSettings) -> None:
+    def __init__(self, status: RequestStatus, today: date, policy: ChaseSettings,
+                 held: str | None = None) -> None:
+        self.held = held
         self.status = status
         self.request = status.request
         self.events = status.request.events
@@ -176,6 +178,10 @@ class _Decider:
             day = st.unreviewed.day
             return self.none(f"reply of {day.day} {day:%b} not yet reviewed: check it with "
                              f"foibot review, then foibot mark {self.request.reference} KIND")
+        if self.held is not None and st.state in ("awaiting", "overdue"):
+            # nor chase a force whose answer may be the mail foibot could not file
+            return self.none(f"{self.held} is in triage, filed under no request: file it "
+                             f"(foibot assign) or set it aside (foibot dismiss)")
         handler = {
             "withdrawn": lambda: self.none("withdrawn"),
             "unsent": lambda: self.none("not sent yet"),
@@ -357,21 +363,27 @@ def _replies(status: RequestStatus) -> list[Any]:
     return [r for r in replies(status.request.events) if r.kind != "auto_reply"]
 
 
-def decide(status: RequestStatus, today: date, policy: ChaseSettings) -> Decision:
-    """What to do about one request on ``today``: nothing, a chaser, a review or a complaint."""
-    return _Decider(status, today, policy).decide()
+def decide(status: RequestStatus, today: date, policy: ChaseSettings, *,
+           held: str | None = None) -> Decision:
+    """What to do about one request on ``today``: nothing, a chaser, a review or a complaint.
+
+    ``held``: mail from the request's force that sits in triage (``"mail from ... of 9 Dec"``):
+    it may be the answer, so a force waiting for an answer is not chased until a person has
+    filed or dismissed it."""
+    return _Decider(status, today, policy, held).decide()
 
 
-def plan(request: Request, today: date, policy: ChaseSettings) -> list[Decision]:
+def plan(request: Request, today: date, policy: ChaseSettings, *,
+         held: str | None = None) -> list[Decision]:
     """The decisions of one run, in order: usually one; two when an escalation is drafted on
     the day a chaser is also due (the draft changes nothing for the force, so the chaser still
     goes). An escalation sent at once (``auto_send_drafts``) ends chasing instead."""
-    first = decide(derive(request, today), today, policy)
+    first = decide(derive(request, today), today, policy, held=held)
     if first.action not in ("review", "regulator") or policy.auto_send_drafts:
         return [first]
     assert first.key is not None
     drafted = _with_event(request, today, "draft", {"key": first.key, "kind": first.kind})
-    second = decide(derive(drafted, today), today, policy)
+    second = decide(derive(drafted, today), today, policy, held=held)
     return [first, second] if second.action == "chaser" else [first]
 
 
