@@ -101,10 +101,21 @@ def test_mail_from_a_force_left_in_triage_holds_its_chaser_until_filed_or_dismis
         "mail from news@kent.police.uk of 10 Dec is in triage, filed under no request: file "
         "it (foibot assign) or set it aside (foibot dismiss)")
     assert rows["essex"]["action"] == "chaser"            # the pens were no force's
+    # nor does the service tell of Kent's deadline as passed
+    assert _late(cfg, monkeypatch) == 43          # all 44 are late, and Kent is held
     news = next(d for d in json.loads(cli(capsys, cfg, "triage", "--json").out)
                 if d["from"] == "news@kent.police.uk")
     assert cli(capsys, cfg, "dismiss", news["id"]).code == 0
     assert _chase(capsys, cfg, monkeypatch)["kent"]["action"] == "chaser"
+    assert _late(cfg, monkeypatch) == 44
+
+
+def _late(cfg, monkeypatch) -> int:
+    """How many deadlines the service's sweep tells of as passed, on the first chase day."""
+    from foibot.service.schedule import sweep_job
+
+    monkeypatch.setenv("FOIBOT_NOW", LATE)
+    return sweep_job(App.load(cfg)).fields["overdue"]
 
 
 def test_a_later_newsletter_never_hides_an_answer(sent, capsys, pymap_server):

@@ -39,6 +39,7 @@ from foibot.app import App
 from foibot.errors import FoibotError, UsageError
 from foibot.letters import chasers as chasing
 from foibot.mail import inbox
+from foibot.mail.review import unfiled_from_forces
 from foibot.rules import clock
 from foibot.rules.status import derive
 from foibot.service import notify
@@ -64,17 +65,22 @@ def poll_job(app: App) -> JobResult:
 
 
 def sweep_job(app: App) -> JobResult:
-    """Recompute every request's deadline; a deadline newly passed is news (once per deadline)."""
+    """Recompute every request's deadline; a deadline newly passed is news (once per deadline),
+    unless the force may have answered: a reply not yet reviewed, or mail from the force in
+    triage (as the chaser holds them)."""
     now = app.now()
     today = london_date(now)
     names = app.campaigns.names()
     notes = []
     count = 0
     for name in names:
-        for request in app.campaigns.requests(name):
+        requests = app.campaigns.requests(name)
+        held = unfiled_from_forces(app, requests)
+        for request in requests:
             count += 1
             row = derive(request, today)
-            if row.state == "overdue" and row.due is not None and not row.needs_review:
+            if row.state == "overdue" and row.due is not None and not row.needs_review \
+                    and request.reference not in held:
                 notes.append(notify.deadline_passed(request, row.due, now))
     news = notify.enqueue(app, notes)
     return JobResult(fields={"campaigns": len(names), "requests": count, "overdue": len(notes),
