@@ -19,13 +19,19 @@ import typer
 
 from foibot.errors import FoibotError
 
+# Help and usage errors in click's plain format: typer's rich format imports rich, markdown-it
+# and pygments (0.2 s of every ``foibot --help``), and with rich installed typer escapes and
+# imports them even for plain help unless told rich is absent. Tables and colour in the
+# commands' own output still come from rich, imported where they are printed.
+typer.core.HAS_RICH = False
+
 app = typer.Typer(
     name="foibot",
     help="Run Freedom of Information campaigns: send, receive, track deadlines, chase.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
 )
 
 # Modules that register commands, in the order they appear in --help.
