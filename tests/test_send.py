@@ -359,3 +359,46 @@ def test_a_moved_state_dir_keeps_working(tmp_path, capsys, smtp_server):
     # the very bytes recorded before the first attempt went out
     recorded = App.load(new / "config.toml").campaigns.letter_bytes("sm", sending[0].data)
     assert recorded.replace(b"\r\n", b"\n") == smtp_server.messages[0].data.replace(b"\r\n", b"\n")
+
+
+
+def _send_in_a_process(cfg, *args: str, stderr_on_terminal: bool) -> tuple[int, str, str]:
+    """``foibot send ARGS`` in its own process, its stderr a terminal (a pty) or a pipe."""
+    import os
+
+    argv = [sys.executable, "-m", "foibot", "--config", str(cfg), "send", *args]
+    if not stderr_on_terminal:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        return done.returncode, done.stdout, done.stderr
+    master, slave = os.openpty()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    err = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:          # the pty closes when the process has gone
+            break
+        if not chunk:
+            break
+        err += chunk
+    os.close(master)
+    out = proc.stdout.read().decode()
+    return proc.wait(timeout=120), out, err.decode(errors="replace")
+
+
+def test_a_progress_bar_is_drawn_for_a_person_and_never_into_a_pipe(tmp_path, capsys,
+                                                                  smtp_server):
+    """The bar goes to stderr only when it is a terminal: piped (cron, scripts), stderr
+    holds nothing but what went wrong."""
+    cfg = write_config(tmp_path, smtp=(smtp_server.host, smtp_server.port))
+    _create(capsys, cfg)
+    code, out, err = _send_in_a_process(cfg, "sm", "--force", "kent", stderr_on_terminal=True)
+    assert code == 0, out + err
+    assert "sending" in err and "/1" in err and "\x1b[" in err
+    assert out.strip().splitlines()[-1] == "sent 1, failed 0, skipped 0"
+    code, out, err = _send_in_a_process(cfg, "sm", "--force", "essex",
+                                        stderr_on_terminal=False)
+    assert (code, err) == (0, "")
+    assert out.strip().splitlines()[-1] == "sent 1, failed 0, skipped 0"
+    assert len(smtp_server.messages) == 2

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from foibot.cli.common import console, err_console, load_app, print_json
+from foibot.cli.common import console, err_console, load_app, print_json, progress
 from foibot.rules.kinds import KINDS
 
 
@@ -24,8 +24,6 @@ def register(app: typer.Typer) -> None:
         With --watch, stay connected and poll again whenever the server signals new mail
         (IMAP IDLE), or every \\[imap] idle_seconds where it cannot.
         """
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
         from foibot.mail import inbox
         from foibot.mail.imap import Mailbox, with_reconnect
 
@@ -33,12 +31,9 @@ def register(app: typer.Typer) -> None:
         imap = a.config.imap
         with Mailbox(imap) as mailbox:
             while True:
-                with Progress(TextColumn("fetching"), BarColumn(), MofNCompleteColumn(),
-                              console=err_console, transient=True,
-                              disable=as_json or not err_console.is_terminal) as bar:
-                    task = bar.add_task("fetch", total=None)
+                with progress("fetching", show=not as_json) as update:
                     summary = inbox.poll(a, mailbox=mailbox, progress=lambda done, total:
-                                         bar.update(task, completed=done, total=total))
+                                         update(completed=done, total=total))
                 if as_json:
                     print_json(summary.as_dict())
                 else:

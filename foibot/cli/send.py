@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from foibot.cli.common import err_console, load_app, print_json
+from foibot.cli.common import load_app, print_json, progress
 
 
 def register(app: typer.Typer) -> None:
@@ -26,8 +26,6 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="One JSON object for scripts."),
     ) -> None:
         """Send the request letters. Letters already sent are never sent again."""
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
         from foibot.letters import batch as batch_mod
         from foibot.views.board import campaign_force, campaign_name
 
@@ -50,14 +48,11 @@ def register(app: typer.Typer) -> None:
             if found.going:
                 typer.echo(f"the {len(found.going)} letter(s) it would send are in {folder}")
             return
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      console=err_console, transient=True,
-                      disable=as_json or not err_console.is_terminal) as bar:
-            task = bar.add_task("sending", total=len(batch.letters))
+        with progress("sending", total=len(batch.letters), show=not as_json) as update:
             report = batch_mod.send(
                 app, batch, resend_uncertain=resend_uncertain,
-                progress=lambda out, outcome: bar.update(
-                    task, advance=1, description=f"{out.request.force.id}: {outcome}"),
+                progress=lambda out, outcome: update(
+                    advance=1, description=f"{out.request.force.id}: {outcome}"),
             )
         if as_json:
             print_json({k: getattr(report, k) for k in
