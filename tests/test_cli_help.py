@@ -44,3 +44,19 @@ def test_version(capsys):
     assert out == f"foibot {version()}" and out.split()[1][0].isdigit()
     # the package metadata when installed; the source's own version otherwise
     assert version() in (metadata.version("foibot"), __version__)
+
+
+def test_every_command_is_summed_up_whole_in_80_columns(capsys, monkeypatch):
+    """The command lists of ``foibot --help`` and ``foibot campaign --help`` fit 80 columns
+    and cut no summary short ("..."), and help shows no markup escapes (``\\[``)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    for args in (["--help"], ["campaign", "--help"]):
+        assert main(args) == 0
+        out = capsys.readouterr().out
+        listed = out.split("Commands:\n", 1)[1].splitlines()
+        assert listed, out
+        for line in listed:
+            assert len(line) <= 80 and not line.rstrip().endswith("..."), line
+    for path, command in _commands(typer.main.get_command(app), ["foibot"]):
+        assert main([*path[1:], "--help"]) == 0
+        assert "\\[" not in capsys.readouterr().out, path

@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(campaign_app, name="campaign")
 
 
-@campaign_app.command("create")
+@campaign_app.command("create", short_help="Create a campaign: one request per force.")
 def create(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Short name, e.g. social-media-2026."),
@@ -56,7 +56,7 @@ def create(
     var: Optional[List[str]] = typer.Option(
         None, "--var", help="Template variable KEY=VALUE (repeatable); `question` is required."),
     from_file: Optional[Path] = typer.Option(
-        None, "--file", help="A campaign TOML file: group, template and a \\[vars] table."),
+        None, "--file", help="A campaign TOML file: group, template and a [vars] table."),
     as_json: bool = typer.Option(False, "--json", help="The requests made, as JSON."),
 ) -> None:
     """Create a campaign: one request, with its own reference, per force of the group."""

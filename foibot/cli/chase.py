@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
         if any(o.result in TROUBLE for o in outcomes):
             raise typer.Exit(1)
 
-    @app.command()
+    @app.command(short_help="Internal reviews and complaints waiting for you.")
     def drafts(
         ctx: typer.Context,
         as_json: bool = typer.Option(False, "--json", help="A JSON list for scripts."),

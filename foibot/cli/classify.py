@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(short_help="Classify .eml files: kind, confidence, evidence.")
     def classify(
         files: list[Path] = typer.Argument(
             ..., metavar="FILE.eml...",

@@ -9,7 +9,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(short_help="Play a whole 44-force campaign on loopback servers.")
     def demo(
         state: Optional[Path] = typer.Option(
             None, "--state", help="Keep the demo's state, config and report in this folder."),

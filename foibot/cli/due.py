@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("due")
+    @app.command("due", short_help="The date by which a force must answer.")
     def due(
         when: str = typer.Argument(
             ...,

@@ -8,7 +8,7 @@ from foibot.cli.common import console, load_app, print_json
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(short_help="List a group's forces and their FOI addresses.")
     def forces(
         ctx: typer.Context,
         group: str = typer.Option("default", "--group", "-g",

@@ -10,7 +10,7 @@ from foibot.cli import config_path
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(short_help="Write a commented config.toml and the state dir.")
     def init(ctx: typer.Context) -> None:
         """Write a commented config.toml (from config.example.toml) and the state dir.
 

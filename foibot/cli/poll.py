@@ -12,7 +12,7 @@ from foibot.rules.kinds import KINDS
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(short_help="Fetch new replies; store, file and classify them.")
     def poll(
         ctx: typer.Context,
         watch: bool = typer.Option(False, "--watch",
@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         """Fetch new replies, store them, file each under its request and classify it.
 
         With --watch, stay connected and poll again whenever the server signals new mail
-        (IMAP IDLE), or every \\[imap] idle_seconds where it cannot.
+        (IMAP IDLE), or every [imap] idle_seconds where it cannot.
         """
         from foibot.mail import inbox
         from foibot.mail.imap import Mailbox, with_reconnect
@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
             typer.echo("file one with: foibot assign ID REFERENCE")
             typer.echo("set aside what is for no request with: foibot dismiss ID")
 
-    @app.command()
+    @app.command(short_help="Set triaged messages aside as for no request.")
     def dismiss(ctx: typer.Context,
                 messages: list[str] = typer.Argument(..., help="Message ids from `triage`."),
                 note: str = typer.Option("", "--note", help="Why (kept with the message)."),
@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
         if not done:
             typer.echo("nothing to dismiss: already dismissed")
 
-    @app.command()
+    @app.command(short_help="File a triaged message under a request.")
     def assign(ctx: typer.Context,
                message: str = typer.Argument(..., help="Message id from `triage`."),
                reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M."),
@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
         request = review.assign(load_app(ctx), message, reference)
         typer.echo(f"filed under {request.reference} ({request.force.name})")
 
-    @app.command("review")
+    @app.command("review", short_help="Replies foibot is unsure of, oldest first.")
     def review_command(
         ctx: typer.Context,
         name: Optional[str] = typer.Argument(None, help="Campaign (default: every campaign)."),
@@ -133,7 +133,7 @@ def register(app: typer.Typer) -> None:
         if unfiled:
             typer.echo(f"{unfiled} message(s) in triage, filed under no request: foibot triage")
 
-    @app.command()
+    @app.command(short_help="Confirm or correct a request's latest reply.")
     def mark(
         ctx: typer.Context,
         reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M."),

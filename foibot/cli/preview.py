@@ -10,7 +10,7 @@ from foibot.cli.common import load_app
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(short_help="Show the letters exactly as send would; send none.")
     def preview(
         ctx: typer.Context,
         name: str = typer.Argument(..., help="Campaign name."),

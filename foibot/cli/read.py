@@ -50,7 +50,7 @@ def _as_dict(reply: ReplyText, total: int) -> dict[str, Any]:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(short_help="Print a reply's full text and list its attachments.")
     def read(
         ctx: typer.Context,
         reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M."),

@@ -12,7 +12,7 @@ from foibot.rules.kinds import KINDS, RECORDABLE
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(short_help="Record what happened outside foibot.")
     def record(
         ctx: typer.Context,
         reference: str = typer.Argument(..., help="Request reference."),
@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
             until=parse_when(until, what="--until") if until else None)
         typer.echo(f"{done.request}: recorded {event}")
 
-    @app.command()
+    @app.command(short_help="Send a clarification threaded to the force's question.")
     def clarify(
         ctx: typer.Context,
         reference: str = typer.Argument(..., help="Request reference."),

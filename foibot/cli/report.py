@@ -12,7 +12,7 @@ from foibot.errors import UsageError
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("report")
+    @app.command("report", short_help="One self-contained HTML page of the campaign.")
     def report_command(
         ctx: typer.Context,
         name: str | None = typer.Argument(None, help="Campaign (default: the only one)."),
@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         view = report.write(a, name, html)
         typer.echo(f"{html}: {view['headline']}")
 
-    @app.command("export")
+    @app.command("export", short_help="The campaign as CSV, JSON and iCalendar deadlines.")
     def export_command(
         ctx: typer.Context,
         name: str | None = typer.Argument(None, help="Campaign (default: the only one)."),
@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
         for path in written:
             typer.echo(f"wrote {path}", err=to_stdout)
 
-    @app.command()
+    @app.command(short_help="Record the figures a force disclosed.")
     def answer(
         ctx: typer.Context,
         reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M."),

@@ -12,7 +12,7 @@ from foibot.errors import ConfigError, UsageError
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(short_help="Run unattended: poll, sweep deadlines, chase, notify.")
     def run(
         ctx: typer.Context,
         once: bool = typer.Option(
@@ -49,9 +49,9 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"foibot run: {exc}", err=True)
             raise typer.Exit(1) from None
 
-    @app.command("notify-test")
+    @app.command("notify-test", short_help="Post a test message to every [notify] webhook.")
     def notify_test(ctx: typer.Context) -> None:
-        """Post a test message to every webhook in \\[notify] and say which answered."""
+        """Post a test message to every webhook in [notify] and say which answered."""
         from foibot.service import notify
 
         a = load_app(ctx)

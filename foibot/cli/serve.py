@@ -11,19 +11,19 @@ DEFAULT_PORT = 8040
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(short_help="Serve the web view on this machine.")
     def serve(
         ctx: typer.Context,
         host: str = typer.Option(
             DEFAULT_HOST, "--host",
-            help="Address to listen on; beyond loopback needs a \\[web] token."),
+            help="Address to listen on; beyond loopback needs a [web] token."),
         port: int = typer.Option(DEFAULT_PORT, "--port", help="Port to listen on."),
     ) -> None:
         """Serve the web view: read replies and their attachments, review, assign, clarify,
         send drafts, record events and figures, download the exports.
 
         Listens on 127.0.0.1 only, unless given another --host and an access token in
-        \\[web] token_env or token_command. Ctrl-C or SIGTERM stops it.
+        [web] token_env or token_command. Ctrl-C or SIGTERM stops it.
         """
         from foibot.web import server
 

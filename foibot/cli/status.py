@@ -10,7 +10,7 @@ from foibot.cli.common import console, load_app, print_json
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(short_help="The board: who answered, who is late, what next.")
     def status(
         ctx: typer.Context,
         name: Optional[str] = typer.Argument(None, help="Campaign (default: the only one)."),
@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
             return
         board_view.render(console, b, rows, wide=wide)
 
-    @app.command()
+    @app.command(short_help="One request's timeline as of today.")
     def show(ctx: typer.Context,
              reference: str = typer.Argument(..., help="Request reference, e.g. FOI-7KQ2M."),
              as_json: bool = typer.Option(False, "--json", help="One JSON object for scripts."),
