@@ -30,7 +30,6 @@ from foibot.model import Request
 from foibot.rules.letter_state import keys as letter_keys
 from foibot.rules.letter_state import letter_state
 from foibot.rules.matching import Match, MatchIndex, match
-from foibot.rules.status import is_open
 from foibot.store import Cursor, Source, StoredMessage, atomic_write_bytes
 from foibot.timeutil import iso_utc
 
@@ -134,6 +133,8 @@ def all_requests(app: App) -> list[Request]:
 
 def match_index(app: App, requests: list[Request],
                 force_refs: Iterable[tuple[str, str]] = ()) -> MatchIndex:
+    from foibot.rules.status import is_open     # with the deadline rules: only when mail came
+
     by_domain: dict[str, list[str]] = {}
     for force in app.registry.forces.values():
         if force.domain:
