@@ -68,6 +68,7 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "batch_size": (int, 50),
         "timeout_seconds": ((int, float), 60),
         "idle_seconds": (int, 600),
+        "read_limit_seconds": ((int, float), 120),
     },
     "state": {
         "dir": (str, "state"),
@@ -160,6 +161,7 @@ class ImapSettings(Server):
     mark_seen: bool = False
     batch_size: int = 50
     idle_seconds: int = 600
+    read_limit_seconds: float = 120.0     # one message's reading; past it, it is unreadable
 
     @property
     def account(self) -> str:
@@ -326,7 +328,8 @@ class Settings:
             **_server("imap", s), oauth2_token_command=s["oauth2_token_command"],
             folder=s["folder"], folders=tuple(s["folders"] or ()), sent_folder=s["sent_folder"],
             save_sent=s["save_sent"], processed_folder=s["processed_folder"],
-            mark_seen=s["mark_seen"], batch_size=s["batch_size"], idle_seconds=s["idle_seconds"])
+            mark_seen=s["mark_seen"], batch_size=s["batch_size"], idle_seconds=s["idle_seconds"],
+            read_limit_seconds=_positive("imap", "read_limit_seconds", s["read_limit_seconds"]))
 
     @property
     def schedule(self) -> ScheduleSettings:
@@ -363,6 +366,12 @@ def _server(kind: str, s: dict[str, Any]) -> dict[str, Any]:
             "username": s["username"], "password_env": s["password_env"],
             "password_command": s["password_command"],
             "timeout_seconds": float(s["timeout_seconds"])}
+
+
+def _positive(section: str, key: str, value: float) -> float:
+    if value <= 0:
+        raise ConfigError(f"[{section}] {key}: must be more than 0, got {value}")
+    return float(value)
 
 
 def _clock(value: str) -> time:

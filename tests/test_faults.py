@@ -151,40 +151,118 @@ def sent(tmp_path, capsys, monkeypatch, smtp_server, pymap_server):
     return cfg, {r.force.id: r for r in App.load(cfg).campaigns.requests("sm")}
 
 
-def test_a_message_that_cannot_be_read_never_blocks_the_next(sent, capsys, monkeypatch,
-                                                             pymap_server):
-    """Per message: a reply whose interpretation fails is stored, recorded with its error,
-    listed in triage as unreadable, and the poll goes on to the replies after it."""
+def _big_sheet() -> bytes:
+    """A spreadsheet of 5,000 rows: a real attachment that takes a second or more to read."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in range(5000):
+        book.active.append([f"cell {row} {column}" for column in range(30)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _reading_time(raw: bytes) -> float:
+    from foibot.mail.readers import read
+
+    started = time.perf_counter()
+    assert read("x", raw).error is None
+    return time.perf_counter() - started
+
+
+def _set_read_limit(cfg: Path, seconds: float) -> None:
+    text = cfg.read_text().replace("[imap]\n", f"[imap]\nread_limit_seconds = {seconds:.3f}\n")
+    cfg.write_text(text)
+
+
+def test_a_message_that_reads_too_long_never_blocks_the_next(sent, capsys, pymap_server):
+    """Per message: a reply that takes longer than [imap] read_limit_seconds to read (here a
+    big spreadsheet, under a limit a third of its reading time) is stored, recorded as
+    unreadable with the reason, listed in triage, and the poll goes on to the replies after
+    it, odd MIME included; the next poll interprets nothing twice."""
     cfg, reqs = sent
-    poison = reply_to(reqs["kent"], "POISON " + SUCCESS)
+    slow = reply_to(reqs["kent"], SUCCESS, attachment=("figures.xlsx", XLSX, _big_sheet()))
+    took = _reading_time(slow)
+    _set_read_limit(cfg, took / 3)
     pymap_server.deliver(APPLE)                                   # real-world odd MIME
-    pymap_server.deliver(poison)
+    pymap_server.deliver(slow)
     pymap_server.deliver(APPLE_SINGLE)
     pymap_server.deliver(reply_to(reqs["dorset"], SUCCESS))
-    real = classify_mod.classify
-
-    def failing(msg, **kwargs):  # type: ignore[no-untyped-def]
-        if "POISON" in msg.text:
-            raise RuntimeError("the classifier tripped over this one")
-        return real(msg, **kwargs)
-
-    monkeypatch.setattr(classify_mod, "classify", failing)
     r = cli(capsys, cfg, "poll")
     assert r.code == 0, r.err
-    assert r.out.startswith("4 new:") and "1 unreadable" in r.out
-    assert "warning: message" in r.err and "could not be read" in r.err
+    assert r.out.startswith("4 new:") and "1 unreadable" in r.out, r.out
+    said = " ".join(r.err.split())
+    assert said.count("warning: message") == 1 and "took longer than" in said, said
     app = App.load(cfg)
     assert app.store.mail.count() == 4 and app.store.mail.pending() == []
     dorset = app.campaigns.find(reqs["dorset"].reference)
     assert [e.data["kind"] for e in dorset.events if e.type == "reply"] == ["successful"]
     rows = json.loads(cli(capsys, cfg, "triage", "--json").out)
     unreadable = [row for row in rows if row["kind"] == "unreadable"]
-    assert len(unreadable) == 1 and "tripped over" in unreadable[0]["error"]
-    assert b"POISON" in app.store.mail.raw(unreadable[0]["id"])    # its raw bytes are kept
+    assert len(unreadable) == 1 and "took longer than" in unreadable[0]["error"]
+    assert b"figures.xlsx" in app.store.mail.raw(unreadable[0]["id"])  # its raw bytes are kept
     # the next poll does not stop at it either, and interprets nothing twice
-    monkeypatch.setattr(classify_mod, "classify", real)
     pymap_server.deliver(reply_to(reqs["essex"], SUCCESS))
     assert cli(capsys, cfg, "poll").out.startswith("1 new: 1 matched")
+
+
+def _reader_of(pid: int) -> int | None:
+    """The poll's reader: its one child process that is itself a Python (not a server)."""
+    kids = _children(pid)
+    return kids[0] if len(kids) == 1 else None
+
+
+def test_a_reader_killed_mid_message_costs_only_that_message(sent, capsys, pymap_server):
+    """A reader that dies (the out-of-memory killer, a crash in a C library) takes only the
+    message it was reading with it: that one is unreadable, with the reason, and a new reader
+    reads the rest."""
+    cfg, reqs = sent
+    slow = reply_to(reqs["kent"], SUCCESS, attachment=("figures.xlsx", XLSX, _big_sheet()))
+    _reading_time(slow)
+    pymap_server.deliver(slow)
+    pymap_server.deliver(reply_to(reqs["dorset"], SUCCESS))
+    pymap_server.deliver(reply_to(reqs["essex"], SUCCESS))
+    proc = subprocess.Popen([sys.executable, "-m", "foibot", "--config", str(cfg), "poll"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    reader = None
+    while reader is None and time.monotonic() < deadline and proc.poll() is None:
+        reader = _reader_of(proc.pid)
+        time.sleep(0.02)
+    assert reader is not None, "no reader was started"
+    time.sleep(0.2)                          # it is reading the spreadsheet, the first message
+    os.kill(reader, signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert out.startswith("3 new: 2 matched") and "1 unreadable" in out, out
+    said = " ".join(err.split())
+    assert said.count("warning: message") == 1 and "reader was killed" in said, said
+    assert "Traceback" not in err
+    app = App.load(cfg)
+    for force in ("dorset", "essex"):
+        request = app.campaigns.find(reqs[force].reference)
+        assert [e.data["kind"] for e in request.events if e.type == "reply"] == ["successful"]
+    rows = json.loads(cli(capsys, cfg, "triage", "--json").out)
+    assert [row["error"] for row in rows if row["kind"] == "unreadable"] == [
+        "its reader was killed (out of memory?)"]
+
+
+def test_a_reading_that_raises_is_recorded_not_raised(monkeypatch):
+    """Inside the reader, a classifier bug on one message becomes that message's error."""
+    from foibot.mail.readers import read
+
+    def failing(msg, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the classifier tripped over this one")
+
+    monkeypatch.setattr(classify_mod, "classify", failing)
+    found = read("abc", APPLE)
+    assert found.result is None and "tripped over" in (found.error or "")
 
 
 def test_classify_of_the_apple_mail_file_prints_no_traceback(tmp_path, capsys):

@@ -14,10 +14,6 @@ Filing is idempotent: a reply event names its message, and a message is never fi
 from __future__ import annotations
 
 import logging
-import os
-import re
-import threading
-import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,16 +22,14 @@ from typing import TYPE_CHECKING, Any
 from foibot.app import App
 from foibot.mail.imap import Mailbox, batches, with_reconnect
 from foibot.mail.inflight import effective
+from foibot.mail.readers import READ_LIMIT_SECONDS, Read, Reading, worker_count
 from foibot.model import Request
 from foibot.rules.letter_state import keys as letter_keys
 from foibot.rules.letter_state import letter_state
 from foibot.rules.matching import Match, MatchIndex, match
 from foibot.store import Cursor, Source, StoredMessage, atomic_write_bytes
-from foibot.timeutil import iso_utc
 
-if TYPE_CHECKING:   # the parser and classifier load when mail is first read, the pool when used
-    import concurrent.futures
-
+if TYPE_CHECKING:   # the parser and classifier load when mail is first read
     from foibot.rules import classify as classify_mod
 
 Progress = Callable[[int, int], None]
@@ -153,54 +147,6 @@ def match_index(app: App, requests: list[Request],
     )
 
 
-@dataclass(frozen=True)
-class Read:
-    """What one message says, read from its bytes alone (pure: it can run in another
-    process): the classification and the facts matching needs. ``error`` if it could not be
-    read; the message is then kept, and shown in triage as unreadable."""
-
-    sha256: str
-    error: str | None = None
-    message_id: str | None = None
-    date: str | None = None
-    sender: str = ""
-    subject: str = ""
-    recipients: tuple[str, ...] = ()
-    in_reply_to: str | None = None
-    references: tuple[str, ...] = ()
-    new_text: str = ""
-    quoted_ids: tuple[str, ...] = ()      # our Message-IDs quoted anywhere in the raw bytes
-    attachments: tuple[str, ...] = ()
-    result: classify_mod.Classification | None = None
-
-
-_OUR_MSGID = re.compile(rb"<foibot\.FOI-[0-9A-Z]{5}\.[^>\s]+>")
-
-
-def read(sha256: str, raw: bytes) -> Read:
-    """Parse and classify one message; never raises."""
-    from foibot.mail import parse as mailparse
-    from foibot.rules import classify as classify_mod
-
-    try:
-        parsed = mailparse.parse(raw)
-        result = classify_mod.classify(parsed)
-        return Read(
-            sha256, None, parsed.message_id, iso_utc(parsed.date) if parsed.date else None,
-            parsed.from_addr, parsed.subject, (*parsed.to, *parsed.cc, *parsed.delivered_to),
-            parsed.in_reply_to, parsed.references, parsed.new_text,
-            tuple(m.decode("ascii", "replace") for m in _OUR_MSGID.findall(raw)),
-            tuple(a.filename + (f" ({a.problem})" if a.problem else "")
-                  for a in parsed.attachments), result)
-    except Exception as exc:  # noqa: BLE001 - one bad message must not block the rest
-        log.debug("reading %s failed:\n%s", sha256[:12], traceback.format_exc())
-        return Read(sha256, f"{type(exc).__name__}: {exc}"[:300])
-
-
-def _read_all(items: list[tuple[str, bytes]]) -> list[Read]:
-    return [read(sha, raw) for sha, raw in items]
-
-
 def reply_event(message: StoredMessage, found_read: Read, result: classify_mod.Classification,
                 found: Match) -> dict[str, Any]:
     return {
@@ -227,16 +173,15 @@ class Interpreter:
     run here.
     """
 
-    POOL_FROM = 40
-    """Batches smaller than this are read in this process (a pool costs more to start)."""
-
     def __init__(self, app: App, summary: PollSummary) -> None:
         self.app = app
         self.summary = summary
         self._index: MatchIndex | None = None
         self._by_ref: dict[str, Request] = {}
         self._examples: dict[str, list[classify_mod.Example]] = {}
-        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._reading: list[Reading] = []
+        imap = app.config.imap if app.config.has("imap") else None
+        self.limit = imap.read_limit_seconds if imap else READ_LIMIT_SECONDS
 
     @property
     def _classify(self) -> Any:
@@ -250,9 +195,9 @@ class Interpreter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        for reading in self._reading:
+            reading.stop()        # interrupted: no reader outlives its poll
+        self._reading.clear()
 
     def examples(self, force: str) -> list[classify_mod.Example]:
         if force not in self._examples:
@@ -272,25 +217,19 @@ class Interpreter:
 
     def start(self, messages: list[StoredMessage], raws: dict[str, bytes]
               ) -> Callable[[], None]:
-        """Begin reading a batch (in the pool if it is large); returns what files it."""
+        """Begin reading a batch in worker processes (see :mod:`foibot.mail.readers`);
+        returns what files it, once read."""
         items = [(m.sha256, raws.get(m.sha256) or self.app.store.mail.raw(m)) for m in messages]
-        self._classify  # noqa: B018 - loaded here, before a pool forks
-        # fork is safe only with no other thread running (the service has its scheduler's);
-        # the pool's own manager thread starts after its workers were forked, all at once
-        if len(items) >= self.POOL_FROM and (os.cpu_count() or 1) > 1 \
-                and (self._pool is not None or threading.active_count() == 1):
-            if self._pool is None:
-                import concurrent.futures
-                import multiprocessing
+        self._classify  # noqa: B018 - loaded here, before the readers fork
+        reading = Reading(items, limit=self.limit, workers=worker_count(len(items)))
+        self._reading.append(reading)
 
-                self._pool = concurrent.futures.ProcessPoolExecutor(
-                    max_workers=os.cpu_count(), mp_context=multiprocessing.get_context("fork"))
-            size = max(1, len(items) // (2 * (os.cpu_count() or 1)))
-            futures = [self._pool.submit(_read_all, items[i:i + size])
-                       for i in range(0, len(items), size)]
-            return lambda: self.file(messages, [r for f in futures for r in f.result()], raws)
-        reads = _read_all(items)
-        return lambda: self.file(messages, reads, raws)
+        def file() -> None:
+            reads = reading.results()
+            self._reading.remove(reading)
+            self.file(messages, reads, raws)
+
+        return file
 
     def run(self, messages: Iterable[StoredMessage], *,
             raws: dict[str, bytes] | None = None) -> None:

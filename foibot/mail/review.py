@@ -18,7 +18,8 @@ from foibot import suggest
 from foibot.app import App
 from foibot.errors import FoibotError, UsageError
 from foibot.mail import parse as mailparse
-from foibot.mail.inbox import all_requests, file_replies, match_index, read, reply_event
+from foibot.mail.inbox import all_requests, file_replies, match_index, reply_event
+from foibot.mail.readers import read
 from foibot.model import Event, Request
 from foibot.rules.kinds import KINDS
 from foibot.rules.matching import Match, forces_of_sender, references_in
