@@ -27,7 +27,6 @@ import signal
 import threading
 import time
 import traceback
-from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -96,16 +95,23 @@ Item = tuple[int, str, bytes]
 """A message to read: its position in the batch, its SHA-256, its raw bytes."""
 
 
-def _work(conn: Connection, items: list[Item], limit: float) -> None:
-    """A worker: read each item in turn under the alarm, and send what it says."""
+def _work(conn: Connection, reading: Any, items: list[Item], limit: float) -> None:
+    """A worker: read each item in turn under the alarm, saying in ``reading`` (shared
+    memory: it never blocks) which one it is on; send every reading at the end.
+
+    Sending each as it is read would stall the worker on a full pipe while the poll fetches
+    the next batch, which is when it should be reading."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)       # Ctrl-C is the poll's to handle
     signal.signal(signal.SIGALRM, signal.SIG_DFL)      # the alarm ends this process
+    found = []
     try:
         for position, sha256, raw in items:
+            reading.value = position
             signal.setitimer(signal.ITIMER_REAL, limit)
-            found = read(sha256, raw)
+            found.append((position, read(sha256, raw)))
             signal.setitimer(signal.ITIMER_REAL, 0)
-            conn.send((position, found))
+        reading.value = -1
+        conn.send(found)
     except (BrokenPipeError, EOFError, OSError):
         pass                                           # the poll has gone: nothing to tell
     finally:
@@ -127,8 +133,10 @@ def _context() -> Any:
 class _Worker:
     process: Any
     conn: Connection
-    waiting: deque[Item]           # sent to it and not yet answered, in its order
-    since: float                   # when it last answered (or started)
+    reading: Any                   # shared: the position it is reading, -1 when done
+    items: list[Item]              # what it was given, in its order
+    seen: int = -2                 # the position it was last seen reading ...
+    since: float = 0.0             # ... since then
 
 
 def _why(exitcode: int | None, limit: float) -> str:
@@ -157,11 +165,12 @@ class Reading:
 
     def _start(self, items: list[Item]) -> _Worker:
         receive, send = self._context.Pipe(duplex=False)
-        process = self._context.Process(target=_work, args=(send, items, self.limit),
+        reading = self._context.RawValue("q", -2)
+        process = self._context.Process(target=_work, args=(send, reading, items, self.limit),
                                         name="foibot-reader", daemon=True)
         process.start()
         send.close()         # only the worker writes: its end closing is how it is seen to die
-        return _Worker(process, receive, deque(items), time.monotonic())
+        return _Worker(process, receive, reading, items, since=time.monotonic())
 
     def results(self) -> list[Read]:
         """Every message's reading, in the batch's order."""
@@ -169,15 +178,14 @@ class Reading:
 
         try:
             while self._workers:
-                now = time.monotonic()
-                nearest = min(w.since for w in self._workers) + self.limit + GRACE_SECONDS
                 by_conn = {id(w.conn): w for w in self._workers}
-                for conn in wait(list(w.conn for w in self._workers),
-                                 timeout=max(0, nearest - now)):
+                for conn in wait(list(w.conn for w in self._workers), timeout=1.0):
                     self._answer(by_conn[id(conn)])
                 now = time.monotonic()
                 for worker in list(self._workers):
-                    if now - worker.since > self.limit + GRACE_SECONDS:
+                    if worker.reading.value != worker.seen:
+                        worker.seen, worker.since = worker.reading.value, now
+                    elif now - worker.since > self.limit + GRACE_SECONDS:
                         self._lost(worker, f"reading it took longer than {self.limit:g} s")
         finally:
             self.stop()
@@ -185,30 +193,33 @@ class Reading:
 
     def _answer(self, worker: _Worker) -> None:
         try:
-            position, found = worker.conn.recv()
+            found = worker.conn.recv()
         except (EOFError, OSError):
             worker.process.join(timeout=5)
             self._lost(worker, _why(worker.process.exitcode, self.limit))
             return
-        self._found[position] = found
-        while worker.waiting and worker.waiting[0][0] != position:
-            worker.waiting.popleft()    # cannot happen (a worker answers in order); be safe
-        if worker.waiting:
-            worker.waiting.popleft()
-        worker.since = time.monotonic()
-        if not worker.waiting:
-            self._end(worker)
+        self._found.update(found)
+        self._end(worker)
 
     def _lost(self, worker: _Worker, why: str) -> None:
-        """The worker died (or will not answer): its message is unreadable, the rest go on."""
+        """The worker died (or will not answer): the message it was reading is unreadable;
+        a new worker reads the others it had (what it read went with it)."""
+        at = worker.reading.value
         self._end(worker)
-        if not worker.waiting:
+        left = [item for item in worker.items if item[0] not in self._found]
+        if at == -1:               # it had read them all and died handing them over
+            for position, sha256, _ in left:
+                self._found[position] = Read(sha256, why)
             return
-        position, sha256, _ = worker.waiting.popleft()
+        culprit = next((item for item in left if item[0] == at), left[0] if left else None)
+        if culprit is None:
+            return
+        position, sha256, _ = culprit
         log.info("message %s: %s; recorded as unreadable", sha256[:12], why)
         self._found[position] = Read(sha256, why)
-        if worker.waiting:
-            self._workers.append(self._start(list(worker.waiting)))
+        rest = [item for item in left if item is not culprit]
+        if rest:
+            self._workers.append(self._start(rest))
 
     def _end(self, worker: _Worker) -> None:
         if worker in self._workers:
