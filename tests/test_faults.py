@@ -253,6 +253,41 @@ def test_a_reader_killed_mid_message_costs_only_that_message(sent, capsys, pymap
         "its reader was killed (out of memory?)"]
 
 
+def test_ctrl_c_while_a_reader_reads_stops_the_poll_and_its_readers(sent, capsys,
+                                                                     pymap_server):
+    """Ctrl-C (SIGINT to the poll's process group, as a terminal sends it) while a reader is
+    in the middle of a message: one line, exit 130, no reader left running, and the next poll
+    reads and files what was fetched."""
+    cfg, reqs = sent
+    slow = reply_to(reqs["kent"], SUCCESS, attachment=("figures.xlsx", XLSX, _big_sheet()))
+    pymap_server.deliver(slow)
+    pymap_server.deliver(reply_to(reqs["dorset"], SUCCESS))
+    proc = subprocess.Popen([sys.executable, "-m", "foibot", "--config", str(cfg), "poll"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    reader = None
+    while reader is None and time.monotonic() < deadline and proc.poll() is None:
+        reader = _reader_of(proc.pid)
+        time.sleep(0.02)
+    assert reader is not None, "no reader was started"
+    time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (130, "", "foibot: interrupted\n")
+    deadline = time.monotonic() + 10
+    while _pid_alive(reader) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _pid_alive(reader), "a reader outlived its poll"
+    r = cli(capsys, cfg, "poll")
+    assert r.code == 0, r.err
+    app = App.load(cfg)
+    assert app.store.mail.count() == 2 and app.store.mail.pending() == []
+    for force in ("kent", "dorset"):
+        request = app.campaigns.find(reqs[force].reference)
+        assert [e.data["kind"] for e in request.events if e.type == "reply"] == ["successful"]
+
+
 def test_a_reading_that_raises_is_recorded_not_raised(monkeypatch):
     """Inside the reader, a classifier bug on one message becomes that message's error."""
     from foibot.mail.readers import read

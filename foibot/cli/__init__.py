@@ -116,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         command = typer.main.get_command(app)      # inside: a Ctrl-C while it builds is one line
         rv = command.main(args=argv, prog_name="foibot", standalone_mode=False)
+        if rv == 130:
+            # typer turns a Ctrl-C inside a command into this exit code, and says nothing
+            print("foibot: interrupted", file=sys.stderr)
         return rv if isinstance(rv, int) else 0
     except click.exceptions.Exit as exc:
         return exc.exit_code
