@@ -335,10 +335,12 @@ def _gone(pid: int) -> bool:
 def test_the_service_leaves_no_process_or_port_behind(tmp_path, capsys, monkeypatch, smtp_server,
                                                       pymap_server, signum, moment):
     """Signalled while it starts or once it polls and serves the web view: it exits without a
-    traceback, and neither a child process nor the web view's port outlives it."""
+    traceback, and neither a child process (the readers' fork server among them: the poll
+    has a reply to read) nor the web view's port outlives it."""
     cfg = configure(tmp_path, smtp_server, imap_of(pymap_server),
                     schedule="poll_minutes = 0.02")
-    send_campaign(cfg, capsys, monkeypatch)
+    reqs = send_campaign(cfg, capsys, monkeypatch)
+    pymap_server.deliver(reply_to(next(iter(reqs.values())), ACK))
     port = free_port()
     log = tmp_path / "run.log"
     with open(log, "w") as err:
@@ -355,6 +357,8 @@ def test_the_service_leaves_no_process_or_port_behind(tmp_path, capsys, monkeypa
                 time.sleep(0.05)
             assert "job=poll status=ok" in log.read_text(), log.read_text()
             assert _listening(port)
+            assert App.load(cfg).store.mail.pending() == [] and \
+                App.load(cfg).store.mail.count() == 1       # the reply was read
         else:
             time.sleep(0.3)
         seen.update(_children(proc.pid))
