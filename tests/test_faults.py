@@ -288,6 +288,33 @@ def test_ctrl_c_while_a_reader_reads_stops_the_poll_and_its_readers(sent, capsys
         assert [e.data["kind"] for e in request.events if e.type == "reply"] == ["successful"]
 
 
+def test_no_process_for_a_reader_is_one_line_and_loses_nothing(sent, capsys, monkeypatch,
+                                                                pymap_server):
+    """The system refuses a new process (EAGAIN: too many processes; ENOMEM): the poll says
+    so in one line and exits 1; what it fetched is stored, and the next poll reads it."""
+    import errno
+    import multiprocessing.process
+
+    cfg, reqs = sent
+    pymap_server.deliver(reply_to(reqs["dorset"], SUCCESS))
+
+    def refused(self):  # type: ignore[no-untyped-def]
+        raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+
+    start = multiprocessing.process.BaseProcess.start
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refused)
+    r = cli(capsys, cfg, "poll")
+    assert r.code == 1 and r.out == ""
+    assert r.err == ("foibot: cannot start a process to read mail (Resource temporarily "
+                     "unavailable); what was fetched is stored, and the next poll reads it\n")
+    assert App.load(cfg).store.mail.count() == 1
+    assert len(App.load(cfg).store.mail.pending()) == 1
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", start)
+    assert cli(capsys, cfg, "poll").out.startswith("0 new:")
+    dorset = App.load(cfg).campaigns.find(reqs["dorset"].reference)
+    assert [e.data["kind"] for e in dorset.events if e.type == "reply"] == ["successful"]
+
+
 def test_a_reading_that_raises_is_recorded_not_raised(monkeypatch):
     """Inside the reader, a classifier bug on one message becomes that message's error."""
     from foibot.mail.readers import read

@@ -30,6 +30,7 @@ import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from foibot.errors import MailError
 from foibot.timeutil import iso_utc
 
 if TYPE_CHECKING:
@@ -168,8 +169,14 @@ class Reading:
         reading = self._context.RawValue("q", -2)
         process = self._context.Process(target=_work, args=(send, reading, items, self.limit),
                                         name="foibot-reader", daemon=True)
-        process.start()
-        send.close()         # only the worker writes: its end closing is how it is seen to die
+        try:
+            process.start()
+        except OSError as exc:     # no process to be had (EAGAIN, ENOMEM): stop here, cleanly
+            receive.close()
+            raise MailError(f"cannot start a process to read mail ({exc.strerror or exc}); "
+                            "what was fetched is stored, and the next poll reads it") from None
+        finally:
+            send.close()     # only the worker writes: its end closing is how it is seen to die
         return _Worker(process, receive, reading, items, since=time.monotonic())
 
     def results(self) -> list[Read]:
