@@ -98,3 +98,13 @@ def test_usage_errors_are_one_line(capsys, args, message):
     r = cli(capsys, None, *args)
     assert r.code == 2
     assert r.err.strip().startswith(message) and len(r.err.strip().splitlines()) == 1
+
+
+def test_a_read_limit_must_be_positive(tmp_path, capsys):
+    """Checked before any connection: a poll with no time to read anything would mark every
+    message unreadable."""
+    path = write_config(tmp_path, imap=("127.0.0.1", 9, "jane", "secret"))
+    path.write_text(path.read_text().replace("[imap]\n", "[imap]\nread_limit_seconds = 0\n"))
+    r = cli(capsys, path, "poll")
+    assert r.code == 2
+    assert r.err == "foibot: [imap] read_limit_seconds: must be more than 0, got 0\n"
