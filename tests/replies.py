@@ -48,3 +48,20 @@ REFUSAL = ("We estimate that the cost of complying with this request would excee
 CLARIFY = ("Before we can proceed, we need you to clarify your request. Could you please clarify "
            "what you mean by 'offensive'? The time limit will not start until we receive your "
            "clarification.")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def big_sheet() -> bytes:
+    """A spreadsheet of 5,000 rows: a real attachment that takes a second or more to read."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in range(5000):
+        book.active.append([f"cell {row} {column}" for column in range(30)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -25,7 +25,7 @@ from foibot.mail.parse import parse
 from foibot.rules import classify as classify_mod
 from foibot.rules.classify import REPLIES, classify
 from tests.helpers import QUESTION, cli, write_config
-from tests.replies import SUCCESS, reply_to
+from tests.replies import SUCCESS, XLSX, big_sheet, reply_to
 
 MAIL = Path(__file__).parent / "corpus" / "mail"
 
@@ -151,23 +151,6 @@ def sent(tmp_path, capsys, monkeypatch, smtp_server, pymap_server):
     return cfg, {r.force.id: r for r in App.load(cfg).campaigns.requests("sm")}
 
 
-def _big_sheet() -> bytes:
-    """A spreadsheet of 5,000 rows: a real attachment that takes a second or more to read."""
-    import io
-
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    for row in range(5000):
-        book.active.append([f"cell {row} {column}" for column in range(30)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 def _reading_time(raw: bytes) -> float:
     from foibot.mail.readers import read
 
@@ -187,7 +170,7 @@ def test_a_message_that_reads_too_long_never_blocks_the_next(sent, capsys, pymap
     unreadable with the reason, listed in triage, and the poll goes on to the replies after
     it, odd MIME included; the next poll interprets nothing twice."""
     cfg, reqs = sent
-    slow = reply_to(reqs["kent"], SUCCESS, attachment=("figures.xlsx", XLSX, _big_sheet()))
+    slow = reply_to(reqs["kent"], SUCCESS, attachment=("figures.xlsx", XLSX, big_sheet()))
     took = _reading_time(slow)
     _set_read_limit(cfg, took / 3)
     pymap_server.deliver(APPLE)                                   # real-world odd MIME
@@ -223,7 +206,7 @@ def test_a_reader_killed_mid_message_costs_only_that_message(sent, capsys, pymap
     message it was reading with it: that one is unreadable, with the reason, and a new reader
     reads the rest."""
     cfg, reqs = sent
-    slow = reply_to(reqs["kent"], SUCCESS, attachment=("figures.xlsx", XLSX, _big_sheet()))
+    slow = reply_to(reqs["kent"], SUCCESS, attachment=("figures.xlsx", XLSX, big_sheet()))
     _reading_time(slow)
     pymap_server.deliver(slow)
     pymap_server.deliver(reply_to(reqs["dorset"], SUCCESS))
@@ -259,7 +242,7 @@ def test_ctrl_c_while_a_reader_reads_stops_the_poll_and_its_readers(sent, capsys
     in the middle of a message: one line, exit 130, no reader left running, and the next poll
     reads and files what was fetched."""
     cfg, reqs = sent
-    slow = reply_to(reqs["kent"], SUCCESS, attachment=("figures.xlsx", XLSX, _big_sheet()))
+    slow = reply_to(reqs["kent"], SUCCESS, attachment=("figures.xlsx", XLSX, big_sheet()))
     pymap_server.deliver(slow)
     pymap_server.deliver(reply_to(reqs["dorset"], SUCCESS))
     proc = subprocess.Popen([sys.executable, "-m", "foibot", "--config", str(cfg), "poll"],

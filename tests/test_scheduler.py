@@ -26,7 +26,8 @@ from foibot.app import App
 from foibot.registry import Registry
 from foibot.timeutil import LONDON
 from tests.helpers import QUESTION, cli, write_config
-from tests.replies import ACK, REFUSAL, reply_to
+from foibot.mail.readers import read
+from tests.replies import ACK, REFUSAL, XLSX, big_sheet, reply_to
 from tests.servers import free_port
 from tests.webhook_server import webhook_server_fixture  # noqa: F401 (fixture)
 
@@ -118,6 +119,28 @@ def run_service(tmp_path):
 def filed(cfg: Path, force: str) -> list[str]:
     request = next(r for r in App.load(cfg).campaigns.requests("sm") if r.force.id == force)
     return [e.data["kind"] for e in request.events if e.type == "reply"]
+
+
+def test_the_service_logs_a_message_it_set_aside_as_unreadable(tmp_path, capsys, monkeypatch,
+                                                               smtp_server, pymap_server):
+    """Unattended, a reply that takes longer than the read limit is set aside (stored, in
+    triage) and the poll's log line says so, with the reason; the reply after it is filed."""
+    cfg = configure(tmp_path, smtp_server, imap_of(pymap_server))
+    reqs = send_campaign(cfg, capsys, monkeypatch)
+    slow = reply_to(reqs["kent"], REFUSAL, attachment=("figures.xlsx", XLSX, big_sheet()))
+    started = time.perf_counter()
+    assert read("x", slow).error is None
+    took = time.perf_counter() - started
+    cfg.write_text(cfg.read_text().replace(
+        "[imap]\n", f"[imap]\nread_limit_seconds = {took / 3:.3f}\n"))
+    pymap_server.deliver(slow)
+    pymap_server.deliver(reply_to(reqs["essex"], REFUSAL))
+    r = foibot(cfg, "run", "--once", now="2026-12-31T10:00:00+00:00", timeout=120)
+    assert r.returncode == 0, r.stderr
+    [line] = job_lines(r.stderr, "poll")
+    assert " status=ok new=2 matched=1 triage=0 bounce=0 news=1 unreadable=1 " in line, line
+    assert "could not be read (reading it took longer than" in line, line
+    assert filed(cfg, "essex") == ["rejected"]
 
 
 # --- time moved forward: the right chasers on the right day, once -----------------------------

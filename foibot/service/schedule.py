@@ -60,8 +60,11 @@ class JobResult:
 def poll_job(app: App) -> JobResult:
     summary = inbox.poll(app)
     news = notify.enqueue(app, notify.recent_replies(app, since=app.now() - notify.REPLY_LOOKBACK))
-    return JobResult(fields={"new": summary.new, "matched": summary.matched,
-                             "triage": summary.triage, "bounce": summary.bounce, "news": news})
+    fields: dict[str, Any] = {"new": summary.new, "matched": summary.matched,
+                              "triage": summary.triage, "bounce": summary.bounce, "news": news}
+    if summary.unreadable:     # set aside, to be read by a person: say so in the log
+        fields.update(unreadable=summary.unreadable, warning="; ".join(summary.warnings))
+    return JobResult(fields=fields)
 
 
 def sweep_job(app: App) -> JobResult:
