@@ -190,6 +190,16 @@ def test_a_message_that_reads_too_long_never_blocks_the_next(sent, capsys, pymap
     unreadable = [row for row in rows if row["kind"] == "unreadable"]
     assert len(unreadable) == 1 and "took longer than" in unreadable[0]["error"]
     assert b"figures.xlsx" in app.store.mail.raw(unreadable[0]["id"])  # its raw bytes are kept
+    # shown (web view, `read`) with its words, its attachment offered but not opened again
+    from foibot.views import request as request_view
+
+    mail = request_view.mail_text(app, unreadable[0]["id"])
+    assert "information you requested is held" in mail.text and not mail.attachments_read
+    [sheet] = mail.attachments
+    assert sheet.filename == "figures.xlsx" and sheet.text is None
+    assert sheet.problem.startswith("not opened: foibot set this message aside (reading it")
+    assert request_view.previews(app, mail) == {}
+    assert request_view.message_attachment(app, unreadable[0]["id"], 1)[1][:2] == b"PK"
     # the next poll does not stop at it either, and interprets nothing twice
     pymap_server.deliver(reply_to(reqs["essex"], SUCCESS))
     assert cli(capsys, cfg, "poll").out.startswith("1 new: 1 matched")

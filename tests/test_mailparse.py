@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 from datetime import datetime, timezone
@@ -333,7 +334,12 @@ def test_attachment_payloads_give_the_bytes_to_save() -> None:
     raw = with_attachment(data, "Data.xlsx").as_bytes()
     ((attachment, payload),) = list(attachment_payloads(raw))
     assert payload == data
-    assert attachment == parse(raw).attachments[0]
+    # the same attachment as parse() sees, but not opened: saving or downloading a file never
+    # runs its reader (which a file that stopped a poll's reader would stop again)
+    read = parse(raw).attachments[0]
+    assert read.text and attachment.text is None and attachment.problem is None
+    assert attachment == dataclasses.replace(read, text=None, problem=None)
+    assert parse(raw, attachment_text=False).attachments == (attachment,)
 
 
 def test_inline_logo_is_an_attachment_not_body() -> None:

@@ -90,12 +90,16 @@ class ParsedEmail:
     """The parsed ``email.message.Message``, for tools that read raw MIME (bounce detectors)."""
 
 
-def parse(raw: bytes) -> ParsedEmail:
+def parse(raw: bytes, *, attachment_text: bool = True) -> ParsedEmail:
     """Parse one raw message. Never raises, whatever the bytes: what it had to work around is
     in ``defects``, and a message the parser cannot take apart at all still yields its headers'
-    words and its bytes as text, with the reason in ``defects``."""
+    words and its bytes as text, with the reason in ``defects``.
+
+    ``attachment_text=False`` leaves the attachments' text unread (``text`` None): for showing
+    a message whose reading was cut short (see :mod:`foibot.mail.readers`) without running
+    into what stopped it again."""
     try:
-        return _parse(raw)
+        return _parse(raw, attachment_text)
     except Exception as exc:  # noqa: BLE001 - the promise: one message never stops a poll
         return _unparsed(raw, exc)
 
@@ -123,7 +127,7 @@ def _unparsed(raw: bytes, exc: BaseException) -> ParsedEmail:
     )
 
 
-def _parse(raw: bytes) -> ParsedEmail:
+def _parse(raw: bytes, attachment_text: bool = True) -> ParsedEmail:
     defects: list[str] = []
     msg = email.message_from_bytes(raw)
     for part in msg.walk():
@@ -149,7 +153,8 @@ def _parse(raw: bytes) -> ParsedEmail:
         ),
         text=text,
         new_text=strip_quoted(text),
-        attachments=tuple(_attachment(part, data) for part, data in _payloads(attachment_parts)),
+        attachments=tuple(_attachment(part, data, read=attachment_text)
+                          for part, data in _payloads(attachment_parts)),
         is_dsn=msg.get_content_type() == "multipart/report"
         and str(msg.get_param("report-type") or "").lower() == "delivery-status",
         defects=tuple(dict.fromkeys(defects)),
@@ -170,7 +175,7 @@ def attachment_payloads(raw: bytes) -> Iterator[tuple[Attachment, bytes]]:
     """Each attachment with its decoded bytes, for saving to disk under ``Attachment.filename``."""
     _, attachment_parts = _split_parts(email.message_from_bytes(raw))
     for part, data in _payloads(attachment_parts):
-        yield _attachment(part, data), data
+        yield _attachment(part, data, read=False), data     # the bytes, not their text
 
 
 # --- headers -------------------------------------------------------------------------------
@@ -416,11 +421,11 @@ def _payload(part: Message) -> bytes:
     return decoded if isinstance(decoded, bytes) else b""
 
 
-def _attachment(part: Message, data: bytes) -> Attachment:
+def _attachment(part: Message, data: bytes, *, read: bool = True) -> Attachment:
     ctype = part.get_content_type()
     original = _original_filename(part)
     filename = safe_filename(original, ctype)
-    if ctype.startswith("message/") or ctype == "text/rfc822-headers":
+    if not read or ctype.startswith("message/") or ctype == "text/rfc822-headers":
         text, problem = None, None
     else:
         text, problem = extract_text(filename, ctype, data)

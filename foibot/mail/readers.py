@@ -140,6 +140,12 @@ class _Worker:
     since: float = 0.0             # ... since then
 
 
+def set_aside(error: str | None) -> bool:
+    """Was this the error of a reading cut short (the time limit, or its reader died)? Such a
+    message is shown without reading its attachments again."""
+    return error is not None and error.startswith(("reading it took longer", "its reader "))
+
+
 def _why(exitcode: int | None, limit: float) -> str:
     if exitcode == -signal.SIGALRM:
         return f"reading it took longer than {limit:g} s"

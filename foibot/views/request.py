@@ -20,7 +20,7 @@ import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from foibot.mail import parse as mailparse
 from foibot.mail.attachments import decode_bytes
 from foibot.mail.inflight import effective
 from foibot.mail.parse import Attachment
+from foibot.mail.readers import set_aside
 from foibot.model import Event, Request
 from foibot.rules.letter_state import letter_state
 from foibot.rules.status import RequestStatus, derive, replies
@@ -65,6 +66,7 @@ class MailText:
     new_text: str                      # without the quoted copy of earlier mail
     attachments: tuple[Attachment, ...]
     problem: str | None = None         # why the message could not be read, if it could not
+    attachments_read: bool = True      # False: set aside by its reader; they are not opened
 
     @property
     def id(self) -> str:
@@ -81,6 +83,16 @@ def mail_text(app: App, message_key: str) -> MailText:
     except FoibotError as exc:
         return MailText(message_key, "", "", "", None, "", "", (),
                         f"the message cannot be read from the store: {exc}")
+    error = (message.interpreted or {}).get("error")
+    if set_aside(error):
+        # what stopped its reader (a PDF that loops, a sheet that eats memory) would stop
+        # this page too: its words are shown, its attachments offered as downloads only
+        parsed = mailparse.parse(raw, attachment_text=False)
+        unread = tuple(replace(a, problem=f"not opened: foibot set this message aside "
+                                          f"({error})") for a in parsed.attachments)
+        return MailText(message.sha256, parsed.from_addr, parsed.from_name, parsed.subject,
+                        parsed.date, parsed.text, parsed.new_text, unread,
+                        attachments_read=False)
     parsed = mailparse.parse(raw)
     return MailText(message.sha256, parsed.from_addr, parsed.from_name, parsed.subject,
                     parsed.date, parsed.text, parsed.new_text, parsed.attachments)
@@ -393,7 +405,7 @@ class Preview:
 
 def previews(app: App, mail: MailText) -> dict[int, Preview]:
     """Attachment number (1 = the first) -> how to show it, reading the message once."""
-    if mail.problem or not mail.attachments:
+    if mail.problem or not mail.attachments or not mail.attachments_read:
         return {}
     try:
         raw = app.store.mail.raw(mail.sha256)
